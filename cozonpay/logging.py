@@ -31,4 +31,6 @@ class JsonFormatter(logging.Formatter):
                 data[key] = value
         if record.exc_info:
             data["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(data, default=str)
+        from audit.redaction import redact
+
+        return json.dumps(redact(json.loads(json.dumps(data, default=str))), default=str)

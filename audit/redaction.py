@@ -1,0 +1,83 @@
+"""Redaction applied before anything is stored in the audit trail or written to a log.
+
+Secrets, tokens, passwords and PINs are replaced entirely; BVN/NIN and card numbers keep only
+their last 4 digits; bank account numbers keep their last 4 digits. Values are scanned too, so a
+bearer token or Basic credential pasted into a free-text field does not slip through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# Keys whose value is dropped entirely (matched case-insensitively, ignoring _ and -).
+_SECRET_KEYS = {
+    "password", "password1", "password2", "currentpassword", "newpassword", "oldpassword",
+    "pin", "currentpin", "newpin", "pinhash", "pinsalt",
+    "secret", "secretkey", "clientsecret", "monnifysecretkey", "apikey", "apisecret",
+    "token", "accesstoken", "refreshtoken", "refresh", "access", "idtoken",
+    "authorization", "proxyauthorization", "cookie", "setcookie", "xapikey",
+    "authorizationcode", "otp", "cvv", "cvv2", "cardtoken", "signature", "monnifysignature",
+    "httpauthorization", "httpcookie", "httpmonnifysignature",
+}
+# Keys whose value keeps only its last 4 characters.
+_LAST4_KEYS = {
+    "bvn", "nin", "sourceaccountbvn", "pan", "cardnumber", "maskedpan",
+    "accountnumber", "destinationaccountnumber", "sourceaccountnumber", "customeraccountnumber",
+    "walletaccountnumber", "accountnuban", "senderaccount", "bankaccount",
+}
+
+_BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
+_JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
+_ELEVEN_DIGITS_RE = re.compile(r"(?<!\d)\d{11}(?!\d)")
+_CARD_RE = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+
+_extra_secret_values: set[str] = set()
+
+
+def register_secret_value(value: str | None) -> None:
+    """Make a configured secret (e.g. the Monnify secret key) redacted wherever it appears."""
+    if value and len(value) >= 6:
+        _extra_secret_values.add(value)
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+def mask_last4(value: Any) -> str:
+    text = str(value)
+    if len(text) <= 4:
+        return "*" * len(text)
+    return "*" * (len(text) - 4) + text[-4:]
+
+
+def redact_text(text: str) -> str:
+    for secret in _extra_secret_values:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _JWT_RE.sub(REDACTED, text)
+    text = _CARD_RE.sub(lambda m: mask_last4(m.group(0)), text)
+    text = _ELEVEN_DIGITS_RE.sub(lambda m: mask_last4(m.group(0)), text)
+    return text
+
+
+def redact(value: Any, _key: str | None = None) -> Any:
+    """Return a redacted deep copy of a JSON-like value."""
+    if _key is not None:
+        norm = _norm(_key)
+        if norm in _SECRET_KEYS:
+            return REDACTED if value not in (None, "") else value
+        if norm in _LAST4_KEYS and isinstance(value, str | int) and value != "":
+            return mask_last4(value)
+    if isinstance(value, Mapping):
+        return {str(k): redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
