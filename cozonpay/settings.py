@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_fsm",
     "cozonpay.users",
+    "cozonpay.idempotency",
     "audit",
     "wallets",
     "payments",
@@ -122,7 +123,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cozonpay.schema.AutoSchema",
     "EXCEPTION_HANDLER": "cozonpay.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "cozonpay.pagination.CursorPagination",
     "PAGE_SIZE": 20,
@@ -261,3 +262,8 @@ LOGGING = {
         "celery": {"level": LOG_LEVEL},
     },
 }
+
+# --- Idempotency keys (API.md) ----------------------------------------------------------------
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=48)
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=2.0)
