@@ -23,6 +23,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from audit.services import Actor, audit_record
 from cozonpay.exceptions import DomainError, ValidationFailed
+from cozonpay.fields import StrictCharField
 from cozonpay.schema import ERROR_RESPONSES
 from cozonpay.throttling import LoginAccountThrottle, LoginIpThrottle
 
@@ -42,7 +43,7 @@ def normalize_phone(value: str) -> str:
     return "+234" + match.group(1)
 
 
-class PinField(serializers.CharField):
+class PinField(StrictCharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("write_only", True)
         kwargs.setdefault("min_length", 4)
@@ -50,8 +51,6 @@ class PinField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError("The PIN is a string of 4 digits.")
         value = super().to_internal_value(data)
         if not _PIN_RE.match(value):
             raise serializers.ValidationError("The PIN is a string of 4 digits.")
@@ -224,8 +223,8 @@ class PinSetApi(APIView):
 
 class KycSubmitApi(APIView):
     class InputSerializer(serializers.Serializer):
-        bvn = serializers.CharField(required=False, write_only=True, max_length=11)
-        nin = serializers.CharField(required=False, write_only=True, max_length=11)
+        bvn = StrictCharField(required=False, write_only=True, max_length=11)
+        nin = StrictCharField(required=False, write_only=True, max_length=11)
 
         def validate_bvn(self, value):
             if not _ELEVEN_DIGITS.match(value):
