@@ -1,0 +1,53 @@
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from . import services
+from .exceptions import WebhookNotReplayable
+from .models import WebhookEvent
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "event_type", "reference", "status", "attempts", "deliveries", "received_at",
+                    "processed_at", "outcome")
+    list_filter = ("status", "event_type", "received_at")
+    search_fields = ("=reference", "=secondary_reference", "=dedupe_key")
+    date_hierarchy = "received_at"
+    actions = ["replay"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "body"] + ["pretty_body"]
+    exclude = ("body",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Body (raw, as received)")
+    def pretty_body(self, obj):
+        try:
+            text = json.dumps(json.loads(obj.body), indent=2, sort_keys=True)
+        except ValueError:
+            text = obj.body
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", text)
+
+    @admin.action(description="Replay (process again; idempotent)", permissions=["replay"])
+    def replay(self, request, queryset):
+        done = 0
+        for event in queryset:
+            try:
+                services.webhook_replay(event=event, actor=request.user)
+                done += 1
+            except WebhookNotReplayable as exc:
+                self.message_user(request, f"#{event.pk}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} webhook(s) queued for processing.")
+
+    def has_replay_permission(self, request):
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or request.user.has_perm("webhooks.view_webhookevent")
+        )

@@ -1,0 +1,285 @@
+"""Webhook inbox writes: store on receipt, then claim, process and record. See models.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import Actor, audit_record
+
+from . import registry
+from .models import WebhookEvent, WebhookStatus
+
+logger = logging.getLogger("webhooks")
+
+_CLAIMABLE = (WebhookStatus.RECEIVED, WebhookStatus.FAILED, WebhookStatus.PARKED)
+
+
+# --- Receiving ---------------------------------------------------------------------------------
+
+
+def _first(data: dict, *keys: str) -> str:
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+def webhook_identity(payload: dict, raw: bytes) -> tuple[str, str, str, str]:
+    """(event_type, dedupe_key, reference, secondary_reference) for a Monnify payload.
+
+    The dedupe key names the *fact* reported, not the delivery: the same transfer's SUCCESS
+    delivered twice is one row, its later REVERSED is another."""
+    import hashlib
+
+    event_type = str(payload.get("eventType") or "UNKNOWN")[:64]
+    data = payload.get("eventData") if isinstance(payload.get("eventData"), dict) else {}
+    if event_type in ("SUCCESSFUL_TRANSACTION", "REJECTED_PAYMENT"):
+        reference = _first(data, "transactionReference")
+        secondary = _first(data, "paymentReference")
+        fact = _first(data, "paymentStatus") or event_type
+    elif event_type.endswith("_DISBURSEMENT"):
+        reference = _first(data, "reference")
+        secondary = _first(data, "transactionReference")
+        fact = _first(data, "status")
+    elif event_type.endswith("_REFUND"):
+        reference = _first(data, "refundReference")
+        secondary = _first(data, "transactionReference")
+        fact = _first(data, "refundStatus")
+    elif event_type == "SETTLEMENT":
+        reference = _first(data, "settlementReference")
+        secondary = ""
+        fact = ""
+    else:
+        reference = _first(data, "reference", "transactionReference", "paymentReference")
+        secondary = ""
+        fact = ""
+    if reference:
+        dedupe_key = f"monnify:{event_type}:{reference}:{fact}"
+    else:
+        dedupe_key = f"monnify:{event_type}:sha256:{hashlib.sha256(raw).hexdigest()}"
+    product = data.get("product") if isinstance(data.get("product"), dict) else {}
+    if not secondary and product.get("reference"):
+        secondary = str(product["reference"])
+    return event_type, dedupe_key[:255], reference[:255], secondary[:255]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    event_id: int
+    created: bool
+
+
+def webhook_receive(*, raw: bytes, payload: dict, headers: dict, source_ip: str | None) -> Receipt:
+    """Persist one authenticated delivery. Idempotent: a duplicate only bumps `deliveries`."""
+    event_type, dedupe_key, reference, secondary = webhook_identity(payload, raw)
+    table = WebhookEvent._meta.db_table
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (provider, event_type, dedupe_key, reference, secondary_reference, body,
+                                     headers, source_ip, status, attempts, deliveries, last_error, outcome,
+                                     next_attempt_at, received_at, last_delivered_at)
+                VALUES ('monnify', %s, %s, %s, %s, %s, %s, %s, %s, 0, 1, '', '', %s, %s, %s)
+                ON CONFLICT (dedupe_key) DO UPDATE
+                   SET deliveries = {table}.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
+                RETURNING id, (xmax = 0) AS created
+                """,  # noqa: S608 - table name is a model constant
+                [event_type, dedupe_key, reference, secondary, raw.decode("utf-8", errors="replace"),
+                 json.dumps(headers), source_ip, WebhookStatus.RECEIVED, now, now, now],
+            )
+            event_id, created = cursor.fetchone()
+        audit_record(
+            action="webhook.received" if created else "webhook.duplicate_received",
+            actor=Actor.provider("monnify"), subject=("webhooks.WebhookEvent", event_id),
+            references=[reference, secondary], ip=source_ip,
+            payload={"event_type": event_type, "dedupe_key": dedupe_key, "body": payload},
+        )
+        if created:
+            transaction.on_commit(lambda: _ring(event_id))
+    return Receipt(event_id=event_id, created=created)
+
+
+def webhook_record_rejection(*, reason: str, source_ip: str | None, raw: bytes, headers: dict) -> None:
+    """A security record for an unauthenticated delivery, at most one per IP and reason per minute
+    so that a flood cannot fill the audit table."""
+    from django.core.cache import cache
+
+    if not cache.add(f"webhook-rejected:{source_ip}:{reason}", 1, timeout=60):
+        return
+    audit_record(
+        action="webhook.rejected", actor=Actor.anonymous(), ip=source_ip,
+        payload={"reason": reason, "size": len(raw), "headers": headers,
+                 "body_prefix": raw[:512].decode("utf-8", errors="replace")},
+    )
+
+
+def _ring(event_id: int) -> None:
+    from cozonpay.enqueue import safe_enqueue
+
+    from .tasks import webhook_process_task
+
+    safe_enqueue(webhook_process_task, args=(event_id,))
+
+
+# --- Processing --------------------------------------------------------------------------------
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    delay = min(base * (2 ** max(attempts - 1, 0)), settings.WEBHOOK_RETRY_MAX_SECONDS)
+    return timedelta(seconds=delay * (1 + random.random() * 0.1))
+
+
+def _claim(event_id: int) -> WebhookEvent | None:
+    now = timezone.now()
+    with transaction.atomic():
+        event = (
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None:
+            return None
+        due = event.status in _CLAIMABLE and event.next_attempt_at <= now
+        stale = event.status == WebhookStatus.PROCESSING and event.locked_until and event.locked_until <= now
+        if not (due or stale):
+            return None
+        event.status = WebhookStatus.PROCESSING
+        event.attempts += 1
+        event.locked_until = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+        event.save(update_fields=["status", "attempts", "locked_until"])
+    return event
+
+
+def webhook_process(*, event_id: int) -> str | None:
+    """Process one inbox row if it is due. Returns the resulting status, or None if not claimed."""
+    event = _claim(event_id)
+    if event is None:
+        return None
+    handler = registry.handler_for(event.event_type)
+    try:
+        payload = json.loads(event.body)
+        if handler is None:
+            result = registry.HandlerResult(registry.IGNORED, f"no handler for {event.event_type}")
+        else:
+            data = payload.get("eventData") if isinstance(payload.get("eventData"), dict) else {}
+            result = handler(event, data)
+    except Exception as exc:  # a failed handler: retry with backoff, dead-letter after the limit
+        logger.exception("webhook handler failed", extra={"webhook_id": event.pk, "event_type": event.event_type})
+        return _record_failure(event, exc)
+    return _record_result(event, result)
+
+
+def _record_result(event: WebhookEvent, result: registry.HandlerResult) -> str:
+    now = timezone.now()
+    fields = {"locked_until": None, "outcome": result.note[:255], "last_error": ""}
+    if result.status == registry.PARKED:
+        fields.update(status=WebhookStatus.PARKED, next_attempt_at=now + _backoff(event.attempts))
+    else:
+        fields.update(status=result.status, processed_at=now)
+    with transaction.atomic():
+        WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.PROCESSING).update(**fields)
+        if result.status != registry.PARKED:
+            audit_record(action=f"webhook.{result.status}", actor=Actor.system("webhooks"),
+                         subject=event, references=[event.reference, event.secondary_reference],
+                         payload={"event_type": event.event_type, "note": result.note,
+                                  "attempts": event.attempts})
+    return fields["status"]
+
+
+def _record_failure(event: WebhookEvent, exc: Exception) -> str:
+    now = timezone.now()
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    dead = event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS
+    status = WebhookStatus.DEAD if dead else WebhookStatus.FAILED
+    with transaction.atomic():
+        WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.PROCESSING).update(
+            status=status, last_error=error, locked_until=None, next_attempt_at=now + _backoff(event.attempts),
+        )
+        if dead:
+            audit_record(action="webhook.dead_lettered", actor=Actor.system("webhooks"), subject=event,
+                         references=[event.reference, event.secondary_reference],
+                         payload={"event_type": event.event_type, "error": error, "attempts": event.attempts})
+    if not dead:
+        from cozonpay.enqueue import safe_enqueue
+
+        from .tasks import webhook_process_task
+
+        safe_enqueue(webhook_process_task, args=(event.pk,), countdown=_backoff(event.attempts).total_seconds())
+    return status
+
+
+def webhook_replay(*, event: WebhookEvent, actor) -> WebhookEvent:
+    """Staff: process this webhook again now. Safe because processing is idempotent: a webhook
+    already applied finds its payment final and changes nothing."""
+    from .exceptions import WebhookNotReplayable
+
+    with transaction.atomic(durable=True):
+        locked = WebhookEvent.objects.select_for_update().get(pk=event.pk)
+        now = timezone.now()
+        if locked.status == WebhookStatus.PROCESSING and locked.locked_until and locked.locked_until > now:
+            raise WebhookNotReplayable()
+        before = locked.status
+        locked.status = WebhookStatus.RECEIVED
+        locked.attempts = 0
+        locked.next_attempt_at = now
+        locked.locked_until = None
+        locked.save(update_fields=["status", "attempts", "next_attempt_at", "locked_until"])
+        audit_record(action="webhook.replayed", actor=actor, subject=locked,
+                     references=[locked.reference, locked.secondary_reference],
+                     payload={"before": {"status": before}, "after": {"status": locked.status}})
+        transaction.on_commit(lambda: _ring(locked.pk))
+    return locked
+
+
+def webhook_wake(*, references: list[str]) -> int:
+    """Make parked webhooks about these references due now (their prerequisite just appeared)."""
+    refs = [r for r in references if r]
+    if not refs:
+        return 0
+    from django.db.models import Q
+
+    ids = list(
+        WebhookEvent.objects.filter(status=WebhookStatus.PARKED)
+        .filter(Q(reference__in=refs) | Q(secondary_reference__in=refs))
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        WebhookEvent.objects.filter(pk__in=ids, status=WebhookStatus.PARKED).update(next_attempt_at=timezone.now())
+        for event_id in ids:
+            transaction.on_commit(lambda event_id=event_id: _ring(event_id))
+    return len(ids)
+
+
+def webhook_sweep(*, limit: int = 500) -> int:
+    """Ring the doorbell again for every row that is due: never picked up (broker down, worker
+    killed before it started), due for retry, parked and due, or stuck past its lease."""
+    from django.db.models import Q
+
+    from cozonpay.enqueue import safe_enqueue
+
+    from .tasks import webhook_process_task
+
+    now = timezone.now()
+    ids = list(
+        WebhookEvent.objects.filter(
+            Q(status__in=_CLAIMABLE, next_attempt_at__lte=now)
+            | Q(status=WebhookStatus.PROCESSING, locked_until__lte=now)
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in ids:
+        safe_enqueue(webhook_process_task, args=(event_id,))
+    return len(ids)
