@@ -1,0 +1,1 @@
+"""Event and webhook handlers of the payments app. Imported at startup to register them."""
