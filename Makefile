@@ -28,3 +28,6 @@ format: $(STAMP)
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* .pytest_cache
+
+bench-webhooks: $(STAMP)
+	@$(PY) scripts/bench_webhooks.py

@@ -1,0 +1,107 @@
+"""make bench-webhooks: valid signed Monnify webhooks from C concurrent senders for S seconds
+against the app under gunicorn (as the Procfile runs it), with a Celery worker processing them.
+
+Prints one JSON line with acknowledged webhooks/s, p50/p99 acknowledgement latency and errors,
+then one with how long processing took to drain and whether every acknowledged webhook is in the
+inbox (none lost).
+
+    python scripts/bench_webhooks.py [--seconds 15] [--concurrency 16] [--web-workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchlib import Processes, base_env, celery_worker, database, emit, free_port, gunicorn, manage
+from loadgen import run_load
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "monnify" / "webhooks" / "SUCCESSFUL_TRANSACTION.json"
+
+
+def signed_bodies(count: int, secret: str) -> list[tuple[bytes, str]]:
+    template = json.loads(SAMPLE.read_text()) if SAMPLE.exists() else {"eventType": "SUCCESSFUL_TRANSACTION",
+                                                                        "eventData": {}}
+    out = []
+    for i in range(count):
+        payload = json.loads(json.dumps(template))
+        ref = f"MNFY|99|20261121120000|{i:06d}-{os.getpid()}"
+        payload["eventData"]["transactionReference"] = ref
+        payload["eventData"]["paymentReference"] = ref
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        out.append((body, hmac.new(secret.encode(), body, hashlib.sha512).hexdigest()))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("S", 15)))
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=1)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    args = parser.parse_args()
+
+    with database() as url:
+        env = base_env(url, WEBHOOK_SWEEP_INTERVAL_SECONDS="5")
+        manage(env, "migrate", "--noinput")
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "MONNIFY_SECRET_KEY")})
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cozonpay.settings")
+        import django
+
+        django.setup()
+        from webhooks.models import WebhookEvent, WebhookStatus
+
+        WebhookEvent.objects.filter(reference__startswith="MNFY|99|").count()
+        bodies = signed_bodies(int(args.seconds * 2000) + 1000, env["MONNIFY_SECRET_KEY"])
+        port = free_port()
+        with Processes() as procs:
+            gunicorn(procs, env, port, workers=args.web_workers, threads=args.web_threads)
+            celery_worker(procs, env, concurrency=args.worker_concurrency)
+            acked: set[int] = set()
+
+            def make_request(i: int):
+                body, signature = bodies[i % len(bodies)]
+                return "POST", "/webhooks/monnify", {"Content-Type": "application/json",
+                                                     "monnify-signature": signature}, body
+
+            def on_response(i: int, status: int, payload: bytes) -> None:
+                if status == 200:
+                    acked.add(i % len(bodies))
+
+            result = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
+                              make_request=make_request, on_response=on_response)
+            summary = result.summary()
+            emit({"system": "webhooks.ack", "senders": args.concurrency, "seconds": round(result.seconds, 2),
+                  "acknowledged_per_s": summary["ok_rps"], "p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"],
+                  "by_status": summary["by_status"], "errors": summary["errors"]})
+            started = time.monotonic()
+            pending = (WebhookStatus.RECEIVED, WebhookStatus.PROCESSING, WebhookStatus.FAILED)
+            deadline = started + 600
+            while time.monotonic() < deadline:
+                left = WebhookEvent.objects.filter(status__in=pending).count()
+                if left == 0:
+                    break
+                time.sleep(0.5)
+            drain = time.monotonic() - started
+            stored = WebhookEvent.objects.filter(reference__startswith="MNFY|99|").count()
+            by_status = dict(
+                WebhookEvent.objects.filter(reference__startswith="MNFY|99|").values_list("status")
+                .annotate(__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            )
+            emit({"system": "webhooks.drain", "drain_seconds": round(drain, 2), "acknowledged_unique": len(acked),
+                  "stored": stored, "lost": len(acked) - stored if len(acked) > stored else 0,
+                  "inbox_by_status": by_status})
+
+
+if __name__ == "__main__":
+    main()
