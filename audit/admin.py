@@ -32,12 +32,13 @@ CSV_COLUMNS = ("id", "occurred_at", "actor_type", "actor_id", "actor_name", "act
 
 def _parse_bound(value: str, *, end: bool) -> datetime:
     """A date (the whole day) or a datetime; naive values are in the site's time zone (UTC)."""
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        if day is None:
-            raise ValueError(value)
+    day = parse_date(value) if len(value) == 10 else None
+    if day is not None:
         parsed = datetime.combine(day + timedelta(days=1) if end else day, time.min)
+    else:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(value)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
     return parsed

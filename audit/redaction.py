@@ -41,8 +41,10 @@ _KEY_VALUE_RE = re.compile(
     r"""(?ix)
     (?P<key>["']?\b[\w\-]*(?:password|passwd|secret|pin|token|api[_\-]?key|authorization|signature|cvv|otp)\b["']?)
     (?P<sep>\s*[:=]\s*)
-    (?P<quote>["']?)
-    (?P<value>(?:bearer\s+|basic\s+)?[^\s"'&,;}\]]+)
+    (?:
+        (?P<quote>["'])(?P<quoted>(?:\\.|(?!(?P=quote)).)*)(?P=quote)      # a quoted value, whole
+      | (?P<value>(?:bearer\s+|basic\s+)?[^\s"'&,;}\]]+)                # a bare value, up to a separator
+    )
     """
 )
 _BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
@@ -79,9 +81,10 @@ def _is_secret_key(norm: str) -> bool:
 
 
 def _redact_key_value(match: re.Match) -> str:
-    if match.group("value") == REDACTED:
+    if REDACTED in (match.group("value"), match.group("quoted")):
         return match.group(0)
-    return f"{match.group('key')}{match.group('sep')}{match.group('quote')}{REDACTED}"
+    quote = match.group("quote") or ""
+    return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
 
 
 def redact_text(text: str) -> str:
