@@ -6,8 +6,12 @@ Design:
 - Rows are written inside the caller's transaction (`audit.services.audit_record`), so the
   record commits or rolls back with the change it describes.
 - Database triggers refuse UPDATE, DELETE and TRUNCATE (see sql/).
+- `occurred_at` is stamped by the database (`clock_timestamp()` in a BEFORE INSERT trigger), so
+  a caller cannot backdate a record and the sealer can reason about it with the database's clock.
 - Tamper evidence: a periodic job seals new rows, in id order, into `AuditSeal` blocks whose
-  hash covers the rows' canonical form and the previous seal. Writers never wait on the chain.
+  hash covers the rows' canonical form and the previous seal. Writers never wait on the chain
+  and never touch the seal table. See `audit.sealing` for why the sealer's cut-off is safe and
+  `audit.verification` for what `audit_verify` can and cannot prove.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.utils import timezone
+from django.db.models.functions import Now
 
 
 class ActorType(models.TextChoices):
@@ -28,7 +32,8 @@ class ActorType(models.TextChoices):
 
 class AuditEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The database stamps this (trigger, clock_timestamp()); db_default keeps Django from sending one.
+    occurred_at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
     actor_type = models.CharField(max_length=16, choices=ActorType.choices)
     actor_id = models.CharField(max_length=64, blank=True)
     actor_name = models.CharField(max_length=200, blank=True)
@@ -50,3 +55,38 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} by {self.actor_type}:{self.actor_name or self.actor_id}"
+
+
+GENESIS_SEAL_HASH = "0" * 64
+
+
+class AuditSeal(models.Model):
+    """One block of the tamper-evidence chain: the audit rows with ids in
+    [first_event_id, last_event_id] that existed when the block was sealed.
+
+    `row_hashes` lists every sealed row as "<id> <sha256 of its canonical form>", one per line,
+    in id order; `rows_hash` is the sha256 of that text, and `seal_hash` covers `rows_hash`, the
+    range, the count, `created_at` and `previous_seal_hash`, chaining each block to the one
+    before. Append-only like the events (triggers). Written only by `audit.sealing`.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField()
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    row_hashes = models.TextField()
+    rows_hash = models.CharField(max_length=64)
+    previous_seal_hash = models.CharField(max_length=64)
+    seal_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_event_id__gte=models.F("first_event_id")),
+                                   name="audit_seal_range_ordered"),
+            models.UniqueConstraint(fields=["previous_seal_hash"], name="audit_seal_one_successor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"seal {self.id} (events {self.first_event_id}..{self.last_event_id}, {self.event_count} rows)"

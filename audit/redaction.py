@@ -30,6 +30,23 @@ _LAST4_KEYS = {
     "walletaccountnumber", "accountnuban", "senderaccount", "bankaccount",
 }
 
+# Keys that are secret whatever their prefix: "transaction_pin", "new_password2", "monnify_client_secret",
+# "csrfmiddlewaretoken", "x_api_key". (Containment for the unambiguous words, suffix for the short ones.)
+_SECRET_KEY_PARTS = ("password", "passwd", "secret", "credential", "privatekey")
+_SECRET_KEY_SUFFIXES = ("token", "pin", "apikey", "signature", "cvv", "otp", "pepper")
+
+# "password=...", "pin: 1234", '"client_secret": "..."' inside free text (query strings, messages,
+# JSON or repr() pasted into a string).
+_KEY_VALUE_RE = re.compile(
+    r"""(?ix)
+    (?P<key>["']?\b[\w\-]*(?:password|passwd|secret|pin|token|api[_\-]?key|authorization|signature|cvv|otp)\b["']?)
+    (?P<sep>\s*[:=]\s*)
+    (?:
+        (?P<quote>["'])(?P<quoted>(?:\\.|(?!(?P=quote)).)*)(?P=quote)      # a quoted value, whole
+      | (?P<value>(?:bearer\s+|basic\s+)?[^\s"'&,;}\]]+)                # a bare value, up to a separator
+    )
+    """
+)
 _BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
 _JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
 _ELEVEN_DIGITS_RE = re.compile(r"(?<!\d)\d{11}(?!\d)")
@@ -55,10 +72,26 @@ def mask_last4(value: Any) -> str:
     return "*" * (len(text) - 4) + text[-4:]
 
 
+def _is_secret_key(norm: str) -> bool:
+    return (
+        norm in _SECRET_KEYS
+        or any(part in norm for part in _SECRET_KEY_PARTS)
+        or norm.endswith(_SECRET_KEY_SUFFIXES)
+    )
+
+
+def _redact_key_value(match: re.Match) -> str:
+    if REDACTED in (match.group("value"), match.group("quoted")):
+        return match.group(0)
+    quote = match.group("quote") or ""
+    return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
+
+
 def redact_text(text: str) -> str:
     for secret in _extra_secret_values:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _KEY_VALUE_RE.sub(_redact_key_value, text)
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT_RE.sub(REDACTED, text)
     text = _CARD_RE.sub(lambda m: mask_last4(m.group(0)), text)
@@ -70,7 +103,7 @@ def redact(value: Any, _key: str | None = None) -> Any:
     """Return a redacted deep copy of a JSON-like value."""
     if _key is not None:
         norm = _norm(_key)
-        if norm in _SECRET_KEYS:
+        if _is_secret_key(norm):
             return REDACTED if value not in (None, "") else value
         if norm in _LAST4_KEYS and isinstance(value, str | int) and value != "":
             return mask_last4(value)

@@ -8,6 +8,12 @@
 Call it inside your own transaction: the record commits or rolls back with the change. The
 payload is redacted (audit.redaction) before it is stored. Request id and client IP default to
 the current request's (cozonpay.context), so services need not pass them.
+
+Action codes are dotted, `<area>.<object>.<verb>`: ledger.journal.posted, auth.login.failed,
+auth.pin.locked, admin.users.user.changed, payment.deposit.confirmed, monnify.call, webhook.received.
+
+Also here: `audit_login` (logins from any channel) and `audit_seal_pending` (the beat job's
+service, implemented in audit.sealing).
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from cozonpay.context import current_client_ip, current_request_id
 
 from .models import ActorType, AuditEvent
 from .redaction import redact
+from .sealing import audit_seal_pending
+
+__all__ = ["Actor", "audit_login", "audit_record", "audit_seal_pending"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +104,14 @@ def audit_record(
         ip=ip or current_client_ip(),
         payload=redact(_json_safe(payload or {})),
     )
+
+
+def audit_login(*, user: Any, success: bool, email_attempted: str = "", request: Any = None,
+                channel: str = "api") -> AuditEvent:
+    """Record a login attempt: `auth.login.succeeded` by the user, or `auth.login.failed` by an
+    anonymous actor with the email that was tried (never the password)."""
+    if success:
+        return audit_record(action="auth.login.succeeded", actor=user, subject=user,
+                            references=[user.pk], payload={"channel": channel})
+    return audit_record(action="auth.login.failed", actor=Actor.anonymous(),
+                        references=[], payload={"email": email_attempted, "channel": channel})

@@ -223,6 +223,13 @@ PAYMENTS_POLL_INTERVAL_SECONDS = env.int("PAYMENTS_POLL_INTERVAL_SECONDS", defau
 OUTBOX_SWEEP_INTERVAL_SECONDS = env.int("OUTBOX_SWEEP_INTERVAL_SECONDS", default=60)
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
 
+# --- Audit sealing (audit/sealing.py explains the horizon) ----------------------------------
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
+AUDIT_SEAL_HORIZON_SECONDS = env.int("AUDIT_SEAL_HORIZON_SECONDS", default=60)
+AUDIT_SEAL_MAX_ROWS = env.int("AUDIT_SEAL_MAX_ROWS", default=5000)
+AUDIT_SEAL_MAX_BLOCKS = env.int("AUDIT_SEAL_MAX_BLOCKS", default=200)
+CELERY_BEAT_SCHEDULE["audit-seal"] = {"task": "audit.seal", "schedule": AUDIT_SEAL_INTERVAL_SECONDS}
+
 # --- Monnify --------------------------------------------------------------------------------
 MONNIFY_BASE_URL = env("MONNIFY_BASE_URL", default="https://sandbox.monnify.com")
 MONNIFY_API_KEY = env("MONNIFY_API_KEY", default="")

@@ -13,6 +13,8 @@ os.environ.setdefault("MONNIFY_CONTRACT_CODE", "7059707855")
 os.environ.setdefault("MONNIFY_WALLET_ACCOUNT_NUMBER", "9988776655")
 os.environ.setdefault("PIN_PEPPER", "unit-test-pin-pepper")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Seal rows as soon as they are committed (tests that seal while writing pass a horizon).
+os.environ.setdefault("AUDIT_SEAL_HORIZON_SECONDS", "0")
 if not os.environ.get("CELERY_BROKER_URL"):
     os.environ["CELERY_BROKER_URL"] = "memory://"
 

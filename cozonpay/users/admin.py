@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from audit.admin_mixins import AuditedAdminMixin
+
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     ordering = ("-created_at",)
     list_display = ("email", "first_name", "last_name", "phone_number", "kyc_tier", "is_staff", "created_at")
     list_filter = ("kyc_tier", "is_staff", "is_active")
