@@ -52,7 +52,7 @@ upd AS (
 )"""
 
 # Change one cached account and insert its postings with balance_after, in one round trip.
-ACCOUNT_CHANGE_WITH_POSTINGS = f"""
+ACCOUNT_CHANGE_WITH_POSTINGS = f"""  # noqa: S608 (composed of constants)
 WITH {_LIMITS_CTE}, {_UPDATE_CTE}
 INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
 SELECT %(journal_id)s, %(account_id)s, %(currency)s, v.amount, upd.balance - %(delta)s + v.running,
@@ -63,7 +63,7 @@ RETURNING id, balance_after
 """
 
 # Change one cached account without postings (hold place / release / expire).
-ACCOUNT_CHANGE = f"""
+ACCOUNT_CHANGE = f"""  # noqa: S608 (composed of constants)
 WITH {_LIMITS_CTE}, {_UPDATE_CTE}
 SELECT balance, held FROM upd
 """

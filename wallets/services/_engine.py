@@ -215,7 +215,7 @@ def post(
             params += [journal_id, s.account.id, s.account.currency, s.amount]
         locks.execute(
             "INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at) "
-            f"VALUES {values}",
+            f"VALUES {values}",  # noqa: S608 (placeholders only)
             params,
         )
 
