@@ -52,7 +52,7 @@ upd AS (
 )"""
 
 # Change one cached account and insert its postings with balance_after, in one round trip.
-ACCOUNT_CHANGE_WITH_POSTINGS = f"""  # noqa: S608 (composed of constants)
+ACCOUNT_CHANGE_WITH_POSTINGS = f"""
 WITH {_LIMITS_CTE}, {_UPDATE_CTE}
 INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
 SELECT %(journal_id)s, %(account_id)s, %(currency)s, v.amount, upd.balance - %(delta)s + v.running,
@@ -60,19 +60,27 @@ SELECT %(journal_id)s, %(account_id)s, %(currency)s, v.amount, upd.balance - %(d
   FROM upd, unnest(%(amounts)s::bigint[], %(runnings)s::bigint[]) WITH ORDINALITY AS v(amount, running, ord)
  ORDER BY v.ord
 RETURNING id, balance_after
-"""
+"""  # noqa: S608 (composed of constants only)
 
 # Change one cached account without postings (hold place / release / expire).
-ACCOUNT_CHANGE = f"""  # noqa: S608 (composed of constants)
+ACCOUNT_CHANGE = f"""
 WITH {_LIMITS_CTE}, {_UPDATE_CTE}
 SELECT balance, held FROM upd
-"""
+"""  # noqa: S608 (composed of constants only)
 
 ACCOUNT_DIAGNOSE = """
 SELECT a.status, a.balance, a.held, a.outflow_day, a.outflow_total, u.kyc_tier
   FROM wallets_ledgeraccount a
   LEFT JOIN users_user u ON u.id = a.owner_id
  WHERE a.id = %s
+"""
+
+# Postings of derived accounts (system accounts): plain inserts, no lock, no balance_after.
+DERIVED_POSTINGS = """
+INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
+SELECT %s, v.account_id, v.currency, v.amount, NULL, clock_timestamp()
+  FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) WITH ORDINALITY AS v(account_id, currency, amount, ord)
+ ORDER BY v.ord
 """
 
 # Status changes: one conditional UPDATE each (the row lock orders them against money moves).

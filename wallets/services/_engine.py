@@ -209,15 +209,8 @@ def post(
 
     derived = [s for s in specs if s.account.is_derived]
     if derived:
-        values = ", ".join(["(%s, %s, %s, %s, NULL, clock_timestamp())"] * len(derived))
-        params: list[Any] = []
-        for s in derived:
-            params += [journal_id, s.account.id, s.account.currency, s.amount]
-        locks.execute(
-            "INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at) "
-            f"VALUES {values}",  # noqa: S608 (placeholders only)
-            params,
-        )
+        locks.execute(locks.DERIVED_POSTINGS, (journal_id, [s.account.id for s in derived],
+                                               [s.account.currency for s in derived], [s.amount for s in derived]))
 
     changes: dict[int, AccountChange] = {}
     for spec in specs:
