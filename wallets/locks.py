@@ -16,7 +16,11 @@ the caller then reads the row (`ACCOUNT_DIAGNOSE`) to say why and rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import psycopg
 from django.db import connection
+from psycopg.types.numeric import Int8
 
 from .models import Hold
 
@@ -98,7 +102,46 @@ def hold_lock(*, hold_id: int) -> Hold:
     return Hold.objects.select_for_update(of=("self",)).select_related("account").get(pk=hold_id)
 
 
-def execute(sql: str, params: dict | tuple) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _typed(params: dict | Sequence) -> dict | list:
+    """Send every Python int as int8, so that each statement keeps one prepared plan whatever the
+    magnitude of the amounts (psycopg would otherwise pick int2/int4/int8/numeric per value)."""
+
+    def one(value):
+        return Int8(value) if type(value) is int else value
+
+    if isinstance(params, dict):
+        return {key: one(value) for key, value in params.items()}
+    return [one(value) for value in params]
+
+
+def _psycopg_connection() -> psycopg.Connection:
+    connection.ensure_connection()
+    return connection.connection
+
+
+def execute(sql: str, params: dict | Sequence) -> list[tuple]:
+    """Run one ledger statement as a server-side prepared statement (parsed and planned once per
+    connection) in the current transaction. Django's ORM keeps its client-side binding."""
+    with psycopg.Cursor(_psycopg_connection()) as cursor:
+        cursor.execute(sql, _typed(params), prepare=True)
         return cursor.fetchall() if cursor.description else []
+
+
+def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence]]) -> list[list[tuple]]:
+    """Run statements in order in one network round trip (psycopg pipeline mode). The server
+    still executes them one after the other, so the ascending-id lock order holds, and a lock
+    taken by the first is not held across a client round trip before the next."""
+    if len(statements) == 1:
+        return [execute(*statements[0])]
+    conn = _psycopg_connection()
+    cursors = []
+    with conn.pipeline():
+        for sql, params in statements:
+            cursor = psycopg.Cursor(conn)
+            cursor.execute(sql, _typed(params), prepare=True)
+            cursors.append(cursor)
+    results = []
+    for cursor in cursors:
+        results.append(cursor.fetchall() if cursor.description else [])
+        cursor.close()
+    return results

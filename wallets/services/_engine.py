@@ -78,29 +78,39 @@ def _debit_statuses(allow_frozen: bool) -> tuple[str, ...]:
 CREDIT_STATUSES = (AccountStatus.ACTIVE, AccountStatus.FROZEN)
 
 
-def apply_change(change: AccountChange, *, journal_id: int | None = None) -> list[tuple]:
-    """Run the conditional UPDATE for one cached account; raise the precise refusal if refused."""
+def _change_statement(change: AccountChange, journal_id: int | None) -> tuple[str, dict[str, Any]]:
     account = change.account
     single, daily, balmax = limit_arrays()
     statuses = change.statuses or (_debit_statuses(False) if change.delta < 0 else CREDIT_STATUSES)
+    change.statuses = tuple(statuses)
     params: dict[str, Any] = {
         "account_id": account.id, "delta": change.delta, "held_delta": change.held_delta,
         "outflow": change.outflow, "day": limits_day(), "statuses": list(statuses),
         "check_balance_max": change.check_balance_max, "single": single, "daily": daily, "balmax": balmax,
         "unlimited": UNLIMITED,
     }
-    if change.amounts:
-        running, total = [], 0
-        for amount in change.amounts:
-            total += amount
-            running.append(total)
-        params.update(journal_id=journal_id, currency=account.currency, amounts=change.amounts, runnings=running)
-        rows = locks.execute(locks.ACCOUNT_CHANGE_WITH_POSTINGS, params)
-    else:
-        rows = locks.execute(locks.ACCOUNT_CHANGE, params)
-    if not rows:
-        _raise_refusal(change, statuses, params["day"])
-    return rows
+    if not change.amounts:
+        return locks.ACCOUNT_CHANGE, params
+    running, total = [], 0
+    for amount in change.amounts:
+        total += amount
+        running.append(total)
+    params.update(journal_id=journal_id, currency=account.currency, amounts=change.amounts, runnings=running)
+    return locks.ACCOUNT_CHANGE_WITH_POSTINGS, params
+
+
+def apply_changes(changes: Sequence[AccountChange], *, journal_id: int | None = None) -> None:
+    """Run the conditional UPDATEs of cached accounts, in the given (ascending id) order, in one
+    round trip; raise the precise refusal of the first one refused (the caller rolls back)."""
+    statements = [_change_statement(change, journal_id) for change in changes]
+    results = locks.execute_pipelined(statements)
+    for change, (_, params), rows in zip(changes, statements, results, strict=True):
+        if not rows:
+            _raise_refusal(change, change.statuses, params["day"])
+
+
+def apply_change(change: AccountChange, *, journal_id: int | None = None) -> None:
+    apply_changes([change], journal_id=journal_id)
 
 
 def _raise_refusal(change: AccountChange, statuses: Sequence[str], day) -> None:
@@ -218,8 +228,9 @@ def post(
             continue
         change = changes.setdefault(spec.account.id, AccountChange(account=spec.account))
         change.amounts.append(spec.amount)
-    for account_id in sorted(changes):  # ascending id: the global lock order
-        change = changes[account_id]
+    ordered = [changes[account_id] for account_id in sorted(changes)]  # ascending id: the global lock order
+    for change in ordered:
+        account_id = change.account.id
         delta = change.delta
         if outflow_for is not None:
             change.outflow = outflow_for.get(account_id, 0)
@@ -228,5 +239,6 @@ def post(
         change.held_delta = -(held_release or {}).get(account_id, 0)
         change.check_balance_max = check_limits
         change.statuses = _debit_statuses(allow_frozen_debit) if delta < 0 else CREDIT_STATUSES
-        apply_change(change, journal_id=journal_id)
+    if ordered:
+        apply_changes(ordered, journal_id=journal_id)
     return journal

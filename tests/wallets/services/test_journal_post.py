@@ -87,5 +87,6 @@ def test_debit_through_journal_post_checks_funds(wallet_factory, actor):
 
     with pytest.raises(InsufficientFunds):
         journal_post(reference="wd", kind="withdrawal", actor=actor,
-                     postings=[PostingSpec(wallet, -1_001), PostingSpec(system_account("withdrawals_in_flight"), 1_001)])
+                     postings=[PostingSpec(wallet, -1_001),
+                               PostingSpec(system_account("withdrawals_in_flight"), 1_001)])
     assert ledger_snapshot() == before
