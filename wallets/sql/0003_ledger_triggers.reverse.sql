@@ -1,3 +1,5 @@
+DROP TRIGGER IF EXISTS ledger_journal_postings ON wallets_journal;
+DROP FUNCTION IF EXISTS ledger_journal_must_have_postings();
 DROP TRIGGER IF EXISTS ledger_account_no_delete ON wallets_ledgeraccount;
 DROP TRIGGER IF EXISTS ledger_posting_no_truncate ON wallets_posting;
 DROP TRIGGER IF EXISTS ledger_posting_no_update_delete ON wallets_posting;

@@ -67,3 +67,22 @@ DROP TRIGGER IF EXISTS ledger_account_no_delete ON wallets_ledgeraccount;
 CREATE TRIGGER ledger_account_no_delete
     BEFORE DELETE ON wallets_ledgeraccount
     FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+
+-- 4. A journal is two or more postings: checked at COMMIT for every journal inserted (so that
+--    a journal whose postings were all refused can never commit as an empty husk).
+CREATE OR REPLACE FUNCTION ledger_journal_must_have_postings() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT COUNT(*) FROM wallets_posting p WHERE p.journal_id = NEW.id) < 2 THEN
+        RAISE EXCEPTION 'ledger: journal % (%) needs at least two postings', NEW.id, NEW.reference
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_journal_postings';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS ledger_journal_postings ON wallets_journal;
+CREATE CONSTRAINT TRIGGER ledger_journal_postings
+    AFTER INSERT ON wallets_journal
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION ledger_journal_must_have_postings();
