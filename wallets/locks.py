@@ -122,12 +122,22 @@ def _psycopg_connection() -> psycopg.Connection:
 def execute(sql: str, params: dict | Sequence) -> list[tuple]:
     """Run one ledger statement as a server-side prepared statement (parsed and planned once per
     connection) in the current transaction. Django's ORM keeps its client-side binding."""
-    with psycopg.Cursor(_psycopg_connection()) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(_psycopg_connection()) as cursor:
         cursor.execute(sql, _typed(params), prepare=True)
         return cursor.fetchall() if cursor.description else []
 
 
-def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence]]) -> list[list[tuple]]:
+EXPECT_POSTINGS = "SELECT ledger_expect_postings(%s, %s)"
+COMMIT = "COMMIT"
+
+
+def is_refusal(error: BaseException) -> bool:
+    """True for the error `ledger_expect_postings` raises when a conditional UPDATE was refused."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "message_hint", None) == "ledger_refused"
+
+
+def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) -> list[list[tuple]]:
     """Run statements in order in one network round trip (psycopg pipeline mode). The server
     still executes them one after the other, so the ascending-id lock order holds, and a lock
     taken by the first is not held across a client round trip before the next."""
@@ -135,10 +145,13 @@ def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence]]) -> list
         return [execute(*statements[0])]
     conn = _psycopg_connection()
     cursors = []
-    with conn.pipeline():
+    with connection.wrap_database_errors, conn.pipeline():
         for sql, params in statements:
             cursor = psycopg.Cursor(conn)
-            cursor.execute(sql, _typed(params), prepare=True)
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, _typed(params), prepare=True)
             cursors.append(cursor)
     results = []
     for cursor in cursors:

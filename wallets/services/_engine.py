@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from audit.services import audit_record
 
@@ -99,10 +99,33 @@ def _change_statement(change: AccountChange, journal_id: int | None) -> tuple[st
     return locks.ACCOUNT_CHANGE_WITH_POSTINGS, params
 
 
-def apply_changes(changes: Sequence[AccountChange], *, journal_id: int | None = None) -> None:
+class RefusedInPipeline(Exception):
+    """A conditional UPDATE sent together with the COMMIT was refused; the transaction is rolled
+    back and `explain_refusal` says why."""
+
+    def __init__(self, changes: Sequence[AccountChange]):
+        super().__init__("refused")
+        self.changes = changes
+
+
+def apply_changes(changes: Sequence[AccountChange], *, journal_id: int | None = None,
+                  commit_expecting: int | None = None) -> None:
     """Run the conditional UPDATEs of cached accounts, in the given (ascending id) order, in one
-    round trip; raise the precise refusal of the first one refused (the caller rolls back)."""
+    round trip; raise the precise refusal of the first one refused (the caller rolls back).
+
+    With `commit_expecting` (the journal's posting count) the COMMIT travels in the same round
+    trip, after `ledger_expect_postings` has checked that no UPDATE was refused: the row locks
+    are then held for the server-side execution only, never across a client round trip."""
     statements = [_change_statement(change, journal_id) for change in changes]
+    if commit_expecting is not None:
+        statements += [(locks.EXPECT_POSTINGS, (journal_id, commit_expecting)), (locks.COMMIT, None)]
+        try:
+            locks.execute_pipelined(statements)
+        except DatabaseError as error:
+            if locks.is_refusal(error):
+                raise RefusedInPipeline(changes) from error
+            raise
+        return
     results = locks.execute_pipelined(statements)
     for change, (_, params), rows in zip(changes, statements, results, strict=True):
         if not rows:
@@ -113,7 +136,15 @@ def apply_change(change: AccountChange, *, journal_id: int | None = None) -> Non
     apply_changes([change], journal_id=journal_id)
 
 
-def _raise_refusal(change: AccountChange, statuses: Sequence[str], day) -> None:
+def explain_refusal(changes: Sequence[AccountChange]) -> None:
+    """After a rollback: raise the refusal of the first change that would still be refused."""
+    day = limits_day()
+    for change in changes:
+        _raise_refusal(change, change.statuses, day, strict=False)
+    raise LedgerError("The wallet changed while the operation ran; please retry.")
+
+
+def _raise_refusal(change: AccountChange, statuses: Sequence[str], day, *, strict: bool = True) -> None:
     rows = locks.execute(locks.ACCOUNT_DIAGNOSE, (change.account.id,))
     if not rows:
         raise WalletUnavailable("The wallet does not exist.")
@@ -131,7 +162,8 @@ def _raise_refusal(change: AccountChange, statuses: Sequence[str], day) -> None:
         raise LimitExceeded("This would exceed the daily limit for the wallet's tier.", fields={"limit": ["daily_max"]})
     if change.delta > 0 and change.check_balance_max and balance + change.delta > limits.balance_max:
         raise LimitExceeded("This would take the wallet above its maximum balance.", fields={"limit": ["balance_max"]})
-    raise LedgerError("The wallet changed while the operation ran; please retry.")
+    if strict:
+        raise LedgerError("The wallet changed while the operation ran; please retry.")
 
 
 def _journal_instance(**values) -> Journal:
@@ -186,6 +218,7 @@ def post(
     held_release: dict[int, int] | None = None,
     allow_frozen_debit: bool = False,
     audit_action: str = "ledger.journal.posted",
+    commit: bool = False,
 ) -> Journal:
     """Post one balanced journal. Must run inside a transaction.
 
@@ -240,5 +273,17 @@ def post(
         change.check_balance_max = check_limits
         change.statuses = _debit_statuses(allow_frozen_debit) if delta < 0 else CREDIT_STATUSES
     if ordered:
-        apply_changes(ordered, journal_id=journal_id)
+        apply_changes(ordered, journal_id=journal_id, commit_expecting=len(specs) if commit else None)
     return journal
+
+
+def post_durably(**kwargs: Any) -> Journal:
+    """`post` in its own durable transaction. When that transaction is the outermost one (always,
+    except inside a test case's wrapping transaction), the COMMIT is pipelined with the balance
+    updates (see `apply_changes`); a refusal is then explained after the rollback."""
+    try:
+        with transaction.atomic(durable=True):
+            return post(**kwargs, commit=len(connection.atomic_blocks) == 1)
+    except RefusedInPipeline as refused:
+        explain_refusal(refused.changes)
+        raise  # unreachable: explain_refusal always raises

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
-
 from ..exceptions import CurrencyMismatch, LedgerError, SelfTransfer, WalletUnavailable
 from ..models import AccountKind, Journal, JournalKind, LedgerAccount, SystemCode
-from ._engine import PostingSpec, check_amount, post
+from ._engine import PostingSpec, check_amount, post_durably
 from .accounts import system_account
 
 
@@ -30,9 +28,8 @@ def journal_post(
     Wallet debits need an active wallet and count against the owner's single/daily KYC limits,
     wallet credits need a wallet that is not closed and respect the maximum balance (unless
     `check_limits` is False: corrections by staff). Refusals change nothing."""
-    with transaction.atomic(durable=True):
-        return post(reference=reference, kind=kind, specs=list(postings), narration=narration,
-                    metadata=metadata, actor=actor, check_limits=check_limits)
+    return post_durably(reference=reference, kind=kind, specs=list(postings), narration=narration,
+                        metadata=metadata, actor=actor, check_limits=check_limits)
 
 
 def transfer(
@@ -57,12 +54,10 @@ def transfer(
     if source.currency != destination.currency:
         raise CurrencyMismatch()
     specs = [PostingSpec(source, -amount), PostingSpec(destination, amount)]
-    with transaction.atomic(durable=True):
-        if fee:
-            specs += [PostingSpec(source, -fee),
-                      PostingSpec(system_account(SystemCode.FEES_REVENUE, source.currency), fee)]
-        return post(reference=reference, kind=JournalKind.TRANSFER, specs=specs, narration=narration,
-                    metadata=metadata, actor=actor)
+    if fee:
+        specs += [PostingSpec(source, -fee), PostingSpec(system_account(SystemCode.FEES_REVENUE, source.currency), fee)]
+    return post_durably(reference=reference, kind=JournalKind.TRANSFER, specs=specs, narration=narration,
+                        metadata=metadata, actor=actor)
 
 
 def wallet_credit_from_provider(
@@ -79,11 +74,10 @@ def wallet_credit_from_provider(
     check_amount(amount)
     if wallet.kind != AccountKind.CUSTOMER_WALLET:
         raise WalletUnavailable("Deposits credit customer wallets only.")
-    with transaction.atomic(durable=True):
-        clearing = system_account(SystemCode.MONNIFY_CLEARING, wallet.currency)
-        return post(reference=reference, kind=JournalKind.DEPOSIT,
-                    specs=[PostingSpec(clearing, -amount), PostingSpec(wallet, amount)],
-                    narration=narration, metadata=metadata, actor=actor)
+    clearing = system_account(SystemCode.MONNIFY_CLEARING, wallet.currency)
+    return post_durably(reference=reference, kind=JournalKind.DEPOSIT,
+                        specs=[PostingSpec(clearing, -amount), PostingSpec(wallet, amount)],
+                        narration=narration, metadata=metadata, actor=actor)
 
 
 def journal_reverse(*, journal: Journal, actor: Any, narration: str = "", reference: str | None = None) -> Journal:
@@ -97,8 +91,7 @@ def journal_reverse(*, journal: Journal, actor: Any, narration: str = "", refere
     if not postings:
         raise LedgerError("The journal has no postings to reverse.")
     specs = [PostingSpec(p.account, -p.amount) for p in postings]
-    with transaction.atomic(durable=True):
-        return post(reference=reference, kind=JournalKind.REVERSAL, specs=specs,
-                    narration=narration or f"Reversal of {journal.reference}",
-                    metadata={"reverses": journal.reference}, actor=actor, reverses_id=journal.id,
-                    check_limits=False, allow_frozen_debit=True, audit_action="ledger.journal.reversed")
+    return post_durably(reference=reference, kind=JournalKind.REVERSAL, specs=specs,
+                        narration=narration or f"Reversal of {journal.reference}",
+                        metadata={"reverses": journal.reference}, actor=actor, reverses_id=journal.id,
+                        check_limits=False, allow_frozen_debit=True, audit_action="ledger.journal.reversed")

@@ -1,3 +1,4 @@
+DROP FUNCTION IF EXISTS ledger_expect_postings(bigint, bigint);
 DROP TRIGGER IF EXISTS ledger_journal_postings ON wallets_journal;
 DROP FUNCTION IF EXISTS ledger_journal_must_have_postings();
 DROP TRIGGER IF EXISTS ledger_account_no_delete ON wallets_ledgeraccount;

@@ -86,3 +86,16 @@ CREATE CONSTRAINT TRIGGER ledger_journal_postings
     AFTER INSERT ON wallets_journal
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION ledger_journal_must_have_postings();
+
+-- 5. Used by the posting engine when it sends a journal's balance updates and its COMMIT in one
+--    round trip: if any conditional UPDATE was refused (returned no row, so inserted no
+--    posting), the journal is short of postings and this raises, so the COMMIT never runs.
+CREATE OR REPLACE FUNCTION ledger_expect_postings(p_journal_id bigint, p_count bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT COUNT(*) FROM wallets_posting WHERE journal_id = p_journal_id) <> p_count THEN
+        RAISE EXCEPTION 'ledger: journal % was refused by a balance, status or limit check', p_journal_id
+            USING HINT = 'ledger_refused';
+    END IF;
+END;
+$$;
