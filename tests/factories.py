@@ -12,14 +12,13 @@ from cozonpay.users.models import User
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}-{uuid.uuid4().hex[:6]}@example.ng")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     phone_number = None
     kyc_tier = 3
-    password = factory.PostGenerationMethodCall("set_password", "test-password-123")
+    password = factory.django.Password("test-password-123")
 
 
 def make_wallet(*, tier: int = 3, balance: int = 0, user: User | None = None):
