@@ -20,6 +20,11 @@ run: $(STAMP)
 test: $(STAMP)
 	@bash scripts/test.sh $(ARGS)
 
+# Ledger throughput vs pgbench TPC-B, read latency on short and long histories, then ledger_check.
+# W=8 S=15 by default; DATABASE_URL if set, else an embedded PostgreSQL.
+bench-ledger: $(STAMP)
+	@bash scripts/bench_ledger.sh $(ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

@@ -230,6 +230,22 @@ AUDIT_SEAL_MAX_ROWS = env.int("AUDIT_SEAL_MAX_ROWS", default=5000)
 AUDIT_SEAL_MAX_BLOCKS = env.int("AUDIT_SEAL_MAX_BLOCKS", default=200)
 CELERY_BEAT_SCHEDULE["audit-seal"] = {"task": "audit.seal", "schedule": AUDIT_SEAL_INTERVAL_SECONDS}
 
+# --- Ledger limits and fees (integer kobo; enforced by wallets in the posting's transaction) ---
+# KYC tier -> bounds on one outflow (transfer, withdrawal hold), on the day's total outflow (a
+# day in LEDGER_LIMITS_TIME_ZONE) and on the wallet balance (None: unlimited). CBN-style tiers.
+KYC_LIMITS = {
+    0: {"single_max": 1_000_000, "daily_max": 1_000_000, "balance_max": 5_000_000},  # N10k / N10k / N50k
+    1: {"single_max": 5_000_000, "daily_max": 5_000_000, "balance_max": 30_000_000},  # N50k / N50k / N300k
+    2: {"single_max": 20_000_000, "daily_max": 20_000_000, "balance_max": 50_000_000},  # N200k / N200k / N500k
+    3: {"single_max": 500_000_000, "daily_max": 2_500_000_000, "balance_max": None},  # N5m / N25m / unlimited
+}
+LEDGER_LIMITS_TIME_ZONE = "Africa/Lagos"
+# Fee schedule (kobo). A flat fee, or bands [(upper bound inclusive or None, fee)], first match.
+FEES = {
+    "p2p": 0,
+    "withdrawal": [(500_000, 1_000), (5_000_000, 2_500), (None, 5_000)],  # N10 to N5k, N25 to N50k, N50 above
+}
+
 # --- Monnify --------------------------------------------------------------------------------
 MONNIFY_BASE_URL = env("MONNIFY_BASE_URL", default="https://sandbox.monnify.com")
 MONNIFY_API_KEY = env("MONNIFY_API_KEY", default="")

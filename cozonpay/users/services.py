@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from wallets.services import wallet_open
+
 from .models import User
 
 
@@ -14,6 +16,7 @@ def user_register(*, email: str, password: str, first_name: str, last_name: str,
             email=email, password=password, first_name=first_name, last_name=last_name,
             phone_number=phone_number,
         )
+        wallet_open(user=user, currency="NGN", actor=user)
     return user
 
 

@@ -1,0 +1,117 @@
+"""The database refuses bad ledger data whatever the application does: raw SQL, real commits."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from tests.factories import make_wallet
+from wallets.models import Journal, Posting
+from wallets.services import system_account, transfer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def funded(actor):
+    a, b = make_wallet(balance=100_000), make_wallet()
+    journal = transfer(source=a, destination=b, amount=10_000, reference="guard-t", actor=actor)
+    return a, b, journal
+
+
+def _sql(statement: str, params=()):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def _counts():
+    return Journal.objects.count(), Posting.objects.count()
+
+
+def test_unbalanced_journal_is_refused_at_commit(funded):
+    # given
+    a, _, _ = funded
+    clearing = system_account("monnify_clearing")
+    before = _counts()
+    # when / then: each statement passes, the COMMIT fails
+    with pytest.raises(DatabaseError, match="does not balance"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, created_at) "
+                           "VALUES (gen_random_uuid(), 'raw-unbalanced', 'adjustment', '', '{}', now()) RETURNING id")
+            journal_id = cursor.fetchone()[0]
+            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                           "VALUES (%s, %s, 'NGN', 500, now()), (%s, %s, 'NGN', -400, now())",
+                           [journal_id, a.id, journal_id, clearing.id])
+    assert _counts() == before
+
+
+def test_posting_added_later_to_a_committed_journal_is_refused(funded):
+    a, _, journal = funded
+    before = _counts()
+    with pytest.raises(DatabaseError, match="does not balance"):
+        _sql("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+             "VALUES (%s, %s, 'NGN', 1, now())", [journal.id, a.id])
+    assert _counts() == before
+
+
+def test_journal_without_postings_is_refused_at_commit(db):
+    with pytest.raises(DatabaseError, match="at least two postings"):
+        _sql("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, created_at) "
+             "VALUES (gen_random_uuid(), 'raw-empty', 'adjustment', '', '{}', now())")
+    assert not Journal.objects.filter(reference="raw-empty").exists()
+
+
+def test_negative_customer_balance_is_refused(funded):
+    a, _, _ = funded
+    with pytest.raises(DatabaseError, match="ledger_account_balance_nonnegative"):
+        _sql("UPDATE wallets_ledgeraccount SET balance = -1 WHERE id = %s", [a.id])
+    with pytest.raises(DatabaseError, match="ledger_account_held_within_balance"):
+        _sql("UPDATE wallets_ledgeraccount SET held = balance + 1 WHERE id = %s", [a.id])
+    with pytest.raises(DatabaseError, match="ledger_account_held_nonnegative"):
+        _sql("UPDATE wallets_ledgeraccount SET held = -1 WHERE id = %s", [a.id])
+    a.refresh_from_db()
+    assert (a.balance, a.held) == (90_000, 0)
+
+
+def test_system_accounts_may_go_negative(db):
+    _sql("UPDATE wallets_ledgeraccount SET balance = -5 WHERE id = %s", [system_account("suspense").id])
+    _sql("UPDATE wallets_ledgeraccount SET balance = 0 WHERE id = %s", [system_account("suspense").id])
+
+
+def test_zero_posting_and_wrong_currency_are_refused(funded):
+    a, b, _ = funded
+    before = _counts()
+    with pytest.raises(DatabaseError, match="ledger_posting_amount_nonzero"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, metadata, narration, created_at) "
+                           "VALUES (gen_random_uuid(), 'raw-zero', 'x', '{}', '', now()) RETURNING id")
+            journal_id = cursor.fetchone()[0]
+            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                           "VALUES (%s, %s, 'NGN', 0, now())", [journal_id, a.id])
+    with pytest.raises(DatabaseError, match="ledger_posting_account_currency_fk"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, metadata, narration, created_at) "
+                           "VALUES (gen_random_uuid(), 'raw-usd', 'x', '{}', '', now()) RETURNING id")
+            journal_id = cursor.fetchone()[0]
+            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                           "VALUES (%s, %s, 'USD', 5, now()), (%s, %s, 'USD', -5, now())",
+                           [journal_id, a.id, journal_id, b.id])
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE wallets_posting SET amount = amount * 2",
+    "DELETE FROM wallets_posting",
+    "TRUNCATE wallets_posting",
+    "UPDATE wallets_journal SET narration = 'edited'",
+    "DELETE FROM wallets_journal",
+    "TRUNCATE wallets_journal CASCADE",
+    "DELETE FROM wallets_ledgeraccount",
+])
+def test_append_only_ledger(funded, statement):
+    # given
+    before = (list(Journal.objects.values_list("id", "narration")),
+              list(Posting.objects.values_list("id", "amount")))
+    # when / then
+    with pytest.raises(DatabaseError, match="append-only"):
+        _sql(statement)
+    assert (list(Journal.objects.values_list("id", "narration")),
+            list(Posting.objects.values_list("id", "amount"))) == before

@@ -1,0 +1,160 @@
+"""Every statement of the ledger that takes a row lock, in one place (cf. Saleor's lock_objects).
+
+Lock order, global: the business object first (a hold, locked with `hold_lock`), then ledger
+accounts by ascending id. An account row is locked only by the conditional UPDATE that changes
+it (`ACCOUNT_CHANGE`): there is no separate SELECT ... FOR UPDATE round trip, and the lock is
+held from that statement to COMMIT. Accounts that may go negative (system accounts) are never
+locked: their postings are plain inserts.
+
+`ACCOUNT_CHANGE` moves balance/held and the day's outflow counter in one statement, and only if
+every rule holds at that instant: status allows it, available funds suffice, the KYC single and
+daily outflow limits and the maximum balance are respected. Under READ COMMITTED a statement
+that waited for the row lock re-evaluates its WHERE clause on the newest row version, so two
+concurrent debits can never both pass. A refused change returns no row and changes nothing;
+the caller then reads the row (`ACCOUNT_DIAGNOSE`) to say why and rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from django.db import connection
+from psycopg.types.numeric import Int8
+
+from .models import Hold
+
+_LIMITS_CTE = """
+lim AS (
+    SELECT COALESCE((%(single)s::bigint[])[u.kyc_tier + 1], %(unlimited)s) AS single_max,
+           COALESCE((%(daily)s::bigint[])[u.kyc_tier + 1], %(unlimited)s) AS daily_max,
+           COALESCE((%(balmax)s::bigint[])[u.kyc_tier + 1], %(unlimited)s) AS balance_max
+      FROM wallets_ledgeraccount acc
+      LEFT JOIN users_user u ON u.id = acc.owner_id
+     WHERE acc.id = %(account_id)s
+)"""
+
+_UPDATE_CTE = """
+upd AS (
+    UPDATE wallets_ledgeraccount a
+       SET balance = a.balance + %(delta)s,
+           held = a.held + %(held_delta)s,
+           version = a.version + 1,
+           outflow_total = GREATEST(
+               CASE WHEN a.outflow_day = %(day)s THEN a.outflow_total ELSE 0 END + %(outflow)s, 0),
+           outflow_day = %(day)s
+      FROM lim
+     WHERE a.id = %(account_id)s
+       AND a.status = ANY(%(statuses)s::varchar[])
+       AND a.held + %(held_delta)s >= 0
+       AND a.balance + %(delta)s - (a.held + %(held_delta)s) >= 0
+       AND (%(outflow)s <= 0 OR (
+                %(outflow)s <= lim.single_max
+            AND CASE WHEN a.outflow_day = %(day)s THEN a.outflow_total ELSE 0 END + %(outflow)s <= lim.daily_max))
+       AND (%(delta)s <= 0 OR NOT %(check_balance_max)s OR a.balance + %(delta)s <= lim.balance_max)
+ RETURNING a.balance, a.held
+)"""
+
+# Change one cached account and insert its postings with balance_after, in one round trip.
+ACCOUNT_CHANGE_WITH_POSTINGS = f"""
+WITH {_LIMITS_CTE}, {_UPDATE_CTE}
+INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
+SELECT %(journal_id)s, %(account_id)s, %(currency)s, v.amount, upd.balance - %(delta)s + v.running,
+       clock_timestamp()
+  FROM upd, unnest(%(amounts)s::bigint[], %(runnings)s::bigint[]) WITH ORDINALITY AS v(amount, running, ord)
+ ORDER BY v.ord
+RETURNING id, balance_after
+"""  # noqa: S608 (composed of constants only)
+
+# Change one cached account without postings (hold place / release / expire).
+ACCOUNT_CHANGE = f"""
+WITH {_LIMITS_CTE}, {_UPDATE_CTE}
+SELECT balance, held FROM upd
+"""  # noqa: S608 (composed of constants only)
+
+ACCOUNT_DIAGNOSE = """
+SELECT a.status, a.balance, a.held, a.outflow_day, a.outflow_total, u.kyc_tier
+  FROM wallets_ledgeraccount a
+  LEFT JOIN users_user u ON u.id = a.owner_id
+ WHERE a.id = %s
+"""
+
+# Postings of derived accounts (system accounts): plain inserts, no lock, no balance_after.
+DERIVED_POSTINGS = """
+INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
+SELECT %s, v.account_id, v.currency, v.amount, NULL, clock_timestamp()
+  FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) WITH ORDINALITY AS v(account_id, currency, amount, ord)
+ ORDER BY v.ord
+"""
+
+# Status changes: one conditional UPDATE each (the row lock orders them against money moves).
+ACCOUNT_SET_STATUS = """
+UPDATE wallets_ledgeraccount
+   SET status = %(to_status)s, version = version + 1
+ WHERE id = %(account_id)s AND status = ANY(%(from_statuses)s::varchar[])
+   AND (NOT %(require_empty)s OR (balance = 0 AND held = 0))
+RETURNING status
+"""
+
+
+def hold_lock(*, hold_id: int) -> Hold:
+    """Lock a hold row (the business object) before touching its account."""
+    return Hold.objects.select_for_update(of=("self",)).select_related("account").get(pk=hold_id)
+
+
+def _typed(params: dict | Sequence) -> dict | list:
+    """Send every Python int as int8, so that each statement keeps one prepared plan whatever the
+    magnitude of the amounts (psycopg would otherwise pick int2/int4/int8/numeric per value)."""
+
+    def one(value):
+        return Int8(value) if type(value) is int else value
+
+    if isinstance(params, dict):
+        return {key: one(value) for key, value in params.items()}
+    return [one(value) for value in params]
+
+
+def _psycopg_connection() -> psycopg.Connection:
+    connection.ensure_connection()
+    return connection.connection
+
+
+def execute(sql: str, params: dict | Sequence) -> list[tuple]:
+    """Run one ledger statement as a server-side prepared statement (parsed and planned once per
+    connection) in the current transaction. Django's ORM keeps its client-side binding."""
+    with connection.wrap_database_errors, psycopg.Cursor(_psycopg_connection()) as cursor:
+        cursor.execute(sql, _typed(params), prepare=True)
+        return cursor.fetchall() if cursor.description else []
+
+
+EXPECT_POSTINGS = "SELECT ledger_expect_postings(%s, %s)"
+COMMIT = "COMMIT"
+
+
+def is_refusal(error: BaseException) -> bool:
+    """True for the error `ledger_expect_postings` raises when a conditional UPDATE was refused."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "message_hint", None) == "ledger_refused"
+
+
+def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) -> list[list[tuple]]:
+    """Run statements in order in one network round trip (psycopg pipeline mode). The server
+    still executes them one after the other, so the ascending-id lock order holds, and a lock
+    taken by the first is not held across a client round trip before the next."""
+    if len(statements) == 1:
+        return [execute(*statements[0])]
+    conn = _psycopg_connection()
+    cursors = []
+    with connection.wrap_database_errors, conn.pipeline():
+        for sql, params in statements:
+            cursor = psycopg.Cursor(conn)
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, _typed(params), prepare=True)
+            cursors.append(cursor)
+    results = []
+    for cursor in cursors:
+        results.append(cursor.fetchall() if cursor.description else [])
+        cursor.close()
+    return results

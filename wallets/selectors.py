@@ -1,0 +1,112 @@
+"""Every read of the ledger that is more than a `.get()`.
+
+Balances are O(1) for wallets (the cached row, proven by the integrity check); statements and
+balance-at-a-moment use the (account_id, created_at, id) index, so their cost depends on the
+page size, not on the length of the history."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, Sum
+
+from .integrity import Discrepancy, IntegrityReport, ledger_integrity_check
+from .models import AccountKind, LedgerAccount, Posting
+from .policy import fee_for, limits_for_tier
+
+__all__ = [
+    "Balance", "Discrepancy", "IntegrityReport", "StatementEntry", "StatementPage", "account_balance",
+    "balance_at", "fee_for", "ledger_integrity_check", "limits_for_tier", "statement", "wallet_get_for_user",
+]
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+def wallet_get_for_user(*, user, currency: str = "NGN") -> LedgerAccount:
+    return LedgerAccount.objects.get(kind=AccountKind.CUSTOMER_WALLET, owner=user, currency=currency)
+
+
+def account_balance(*, account: LedgerAccount) -> Balance:
+    """Balance, held and available. One primary-key read for wallets; system accounts (which may
+    go negative and are never locked) sum their postings."""
+    if account.is_derived:
+        total = Posting.objects.filter(account_id=account.id).aggregate(total=Sum("amount"))["total"] or 0
+        return Balance(balance=total, held=0)
+    balance, held = LedgerAccount.objects.filter(pk=account.pk).values_list("balance", "held").get()
+    return Balance(balance=balance, held=held)
+
+
+def balance_at(*, account: LedgerAccount, at: dt.datetime) -> int:
+    """The account's balance at moment `at`: the `balance_after` of its last posting at or before
+    it (one index probe); derived accounts sum their postings up to `at`."""
+    postings = Posting.objects.filter(account_id=account.id, created_at__lte=at)
+    if account.is_derived:
+        return postings.aggregate(total=Sum("amount"))["total"] or 0
+    last = postings.order_by("-created_at", "-id").values_list("balance_after", flat=True).first()
+    return last or 0
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    posting_id: int
+    created_at: dt.datetime
+    amount: int
+    balance_after: int | None
+    currency: str
+    journal_public_id: str
+    reference: str
+    kind: str
+    narration: str
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    entries: list[StatementEntry]
+    next_cursor: str | None
+
+
+def _encode_cursor(created_at: dt.datetime, posting_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{posting_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        moment, posting_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return dt.datetime.fromisoformat(moment), int(posting_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid statement cursor") from exc
+
+
+def statement(*, account: LedgerAccount, cursor: str | None = None, limit: int = 50,
+              since: dt.datetime | None = None, until: dt.datetime | None = None) -> StatementPage:
+    """The account's postings, newest first, `limit` per page. Keyset pagination on
+    (created_at, id): pass the page's `next_cursor` to get the next (older) page. `since` is
+    inclusive, `until` exclusive."""
+    limit = max(1, min(int(limit), 500))
+    qs = Posting.objects.filter(account_id=account.id)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    if cursor:
+        moment, posting_id = _decode_cursor(cursor)
+        # (created_at, id) < (moment, posting_id); the `lte` bound lets the index range-scan.
+        qs = qs.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=posting_id), created_at__lte=moment)
+    rows = list(
+        qs.order_by("-created_at", "-id")
+        .values_list("id", "created_at", "amount", "balance_after", "currency", "journal__public_id",
+                     "journal__reference", "journal__kind", "journal__narration")[: limit + 1]
+    )
+    entries = [StatementEntry(r[0], r[1], r[2], r[3], r[4], str(r[5]), r[6], r[7], r[8]) for r in rows[:limit]]
+    next_cursor = _encode_cursor(entries[-1].created_at, entries[-1].posting_id) if len(rows) > limit else None
+    return StatementPage(entries=entries, next_cursor=next_cursor)

@@ -1,0 +1,26 @@
+"""Every write of the ledger. Entry points are keyword-only, typed, and own a durable
+transaction (`transaction.atomic(durable=True)`), except `wallet_open`, which nests inside
+`user_register`'s transaction, and `system_account`, a self-healing lookup."""
+
+from ._engine import PostingSpec
+from .accounts import system_account, wallet_close, wallet_freeze, wallet_open, wallet_unfreeze
+from .holds import hold_capture, hold_expire, hold_place, hold_release, holds_expire_due
+from .journals import journal_post, journal_reverse, transfer, wallet_credit_from_provider
+
+__all__ = [
+    "PostingSpec",
+    "hold_capture",
+    "hold_expire",
+    "hold_place",
+    "hold_release",
+    "holds_expire_due",
+    "journal_post",
+    "journal_reverse",
+    "system_account",
+    "transfer",
+    "wallet_close",
+    "wallet_credit_from_provider",
+    "wallet_freeze",
+    "wallet_open",
+    "wallet_unfreeze",
+]

@@ -1,0 +1,97 @@
+"""Journals: the generic N-posting post, wallet-to-wallet transfers, provider credits, reversals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..exceptions import CurrencyMismatch, LedgerError, SelfTransfer, WalletUnavailable
+from ..models import AccountKind, Journal, JournalKind, LedgerAccount, SystemCode
+from ._engine import PostingSpec, check_amount, post_durably
+from .accounts import system_account
+
+
+def journal_post(
+    *,
+    reference: str,
+    kind: str,
+    postings: Sequence[PostingSpec],
+    narration: str = "",
+    metadata: dict | None = None,
+    actor: Any,
+    check_limits: bool = True,
+) -> Journal:
+    """Post a balanced journal of two or more postings, idempotently by `reference`.
+
+    Posting the same reference again returns the first journal and moves nothing (concurrent
+    duplicates included); the same reference with different content raises IdempotencyConflict.
+    Wallet debits need an active wallet and count against the owner's single/daily KYC limits,
+    wallet credits need a wallet that is not closed and respect the maximum balance (unless
+    `check_limits` is False: corrections by staff). Refusals change nothing."""
+    return post_durably(reference=reference, kind=kind, specs=list(postings), narration=narration,
+                        metadata=metadata, actor=actor, check_limits=check_limits)
+
+
+def transfer(
+    *,
+    source: LedgerAccount,
+    destination: LedgerAccount,
+    amount: int,
+    fee: int = 0,
+    reference: str,
+    narration: str = "",
+    metadata: dict | None = None,
+    actor: Any,
+) -> Journal:
+    """Move `amount` kobo from one customer wallet to another, and `fee` kobo from the source to
+    fees revenue, in one journal. The source's limits count amount + fee."""
+    check_amount(amount)
+    check_amount(fee, name="fee", allow_zero=True)
+    if source.kind != AccountKind.CUSTOMER_WALLET or destination.kind != AccountKind.CUSTOMER_WALLET:
+        raise WalletUnavailable("Transfers move money between customer wallets only.")
+    if source.id == destination.id:
+        raise SelfTransfer()
+    if source.currency != destination.currency:
+        raise CurrencyMismatch()
+    specs = [PostingSpec(source, -amount), PostingSpec(destination, amount)]
+    if fee:
+        specs += [PostingSpec(source, -fee), PostingSpec(system_account(SystemCode.FEES_REVENUE, source.currency), fee)]
+    return post_durably(reference=reference, kind=JournalKind.TRANSFER, specs=specs, narration=narration,
+                        metadata=metadata, actor=actor)
+
+
+def wallet_credit_from_provider(
+    *,
+    wallet: LedgerAccount,
+    amount: int,
+    reference: str,
+    narration: str = "",
+    metadata: dict | None = None,
+    actor: Any,
+) -> Journal:
+    """Credit a verified deposit: Monnify clearing -> wallet. The wallet's maximum balance applies
+    (LimitExceeded, nothing changed: the caller refunds); closed wallets refuse it."""
+    check_amount(amount)
+    if wallet.kind != AccountKind.CUSTOMER_WALLET:
+        raise WalletUnavailable("Deposits credit customer wallets only.")
+    clearing = system_account(SystemCode.MONNIFY_CLEARING, wallet.currency)
+    return post_durably(reference=reference, kind=JournalKind.DEPOSIT,
+                        specs=[PostingSpec(clearing, -amount), PostingSpec(wallet, amount)],
+                        narration=narration, metadata=metadata, actor=actor)
+
+
+def journal_reverse(*, journal: Journal, actor: Any, narration: str = "", reference: str | None = None) -> Journal:
+    """Post the mirror of `journal` (every posting negated), at most once per journal
+    (`Journal.reverses` is unique). Reversals are corrections: they skip KYC limits and may debit
+    a frozen wallet, but never overdraw a wallet and never credit a closed one. Repeating the
+    call with the same reference returns the same reversal; another reference raises
+    AlreadyReversed."""
+    reference = reference or f"reversal:{journal.reference}"
+    postings = list(journal.postings.select_related("account").order_by("id"))
+    if not postings:
+        raise LedgerError("The journal has no postings to reverse.")
+    specs = [PostingSpec(p.account, -p.amount) for p in postings]
+    return post_durably(reference=reference, kind=JournalKind.REVERSAL, specs=specs,
+                        narration=narration or f"Reversal of {journal.reference}",
+                        metadata={"reverses": journal.reference}, actor=actor, reverses_id=journal.id,
+                        check_limits=False, allow_frozen_debit=True, audit_action="ledger.journal.reversed")
