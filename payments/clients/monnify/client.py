@@ -76,7 +76,7 @@ _MAX_TEXT = 4000
 @dataclass
 class _Token:
     value: str
-    expires_at: float  # time.monotonic() seconds
+    expires_at: float  # the client's clock (time.monotonic) seconds
     refresh_at: float
 
 
@@ -138,6 +138,7 @@ class MonnifyClient:
         retry_backoff_s: float | None = None,
         recorder: Recorder | None = audit_monnify_call,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.base_url = str(settings.MONNIFY_BASE_URL).rstrip("/")
         self.api_key = settings.MONNIFY_API_KEY
@@ -156,6 +157,7 @@ class MonnifyClient:
         )
         self.recorder = recorder
         self._sleep = sleep
+        self._clock = clock
         self._local = threading.local()
         from audit.redaction import register_secret_value
 
@@ -167,7 +169,6 @@ class MonnifyClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.max_redirects = 0
             self._local.session = session
         return session
 
@@ -178,7 +179,7 @@ class MonnifyClient:
     def _access_token(self) -> str:
         with _token_lock:
             token = _tokens.get(self._token_key)
-            if token and time.monotonic() < token.refresh_at:
+            if token and self._clock() < token.refresh_at:
                 return token.value
             # Log in while holding the lock: concurrent callers wait for one login, not N.
             token = self._login()
@@ -205,7 +206,7 @@ class MonnifyClient:
             expires_in = float(body.get("expiresIn") or 3600)
         except (TypeError, ValueError):
             expires_in = 3600.0
-        now = time.monotonic()
+        now = self._clock()
         margin = min(60.0, expires_in / 2)
         return _Token(value=token, expires_at=now + expires_in, refresh_at=now + expires_in - margin)
 
@@ -658,6 +659,25 @@ def _certainly_not_sent(exc: requests.RequestException) -> bool:
     return False
 
 
+_default_lock = threading.Lock()
+_default: tuple[tuple, MonnifyClient] | None = None
+
+
 def get_client(**overrides: Any) -> MonnifyClient:
-    """The client configured from settings (the only way production code should get one)."""
-    return MonnifyClient(**overrides)
+    """The client configured from settings (the only way production code should get one).
+
+    Without overrides the same instance is shared per process (its per-thread sessions keep
+    connections alive); it is rebuilt when the MONNIFY_* settings change (tests)."""
+    global _default
+    if overrides:
+        return MonnifyClient(**overrides)
+    key = tuple(
+        getattr(settings, name, None)
+        for name in ("MONNIFY_BASE_URL", "MONNIFY_API_KEY", "MONNIFY_SECRET_KEY", "MONNIFY_CONTRACT_CODE",
+                     "MONNIFY_WALLET_ACCOUNT_NUMBER", "MONNIFY_CONNECT_TIMEOUT", "MONNIFY_READ_TIMEOUT",
+                     "MONNIFY_RETRY_ATTEMPTS", "MONNIFY_RETRY_BACKOFF_SECONDS")
+    )
+    with _default_lock:
+        if _default is None or _default[0] != key:
+            _default = (key, MonnifyClient())
+        return _default[1]
