@@ -32,11 +32,12 @@ class Request:
     host: str
     params: dict[str, str] = field(default_factory=dict)
 
-    def json(self) -> Any:
+    def json(self, decimals: bool = True) -> Any:
+        """Monnify API bodies parse numbers as Decimal (exact amounts); control bodies as floats."""
         if not self.body.strip():
             return {}
         try:
-            return loads(self.body)
+            return loads(self.body) if decimals else json.loads(self.body)
         except ValueError:
             raise ApiError(400, "Malformed JSON request body")
 
@@ -305,7 +306,7 @@ def _request_from(environ: dict) -> Request:
 
 def _control_body(request: Request) -> dict:
     try:
-        value = request.json()
+        value = request.json(decimals=False)
     except ApiError as exc:
         raise ControlError(400, exc.message)
     if not isinstance(value, dict):

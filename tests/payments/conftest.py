@@ -150,3 +150,34 @@ def receiver(control):
     control.config(webhook_url=target.url + "/webhooks/monnify")
     yield target
     target.close()
+
+
+class MonnifyHttp:
+    """Raw HTTP against the sandbox's Monnify API (no client), to check wire formats."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.token = ""
+
+    def login(self) -> str:
+        response = requests.post(self.url + "/api/v1/auth/login", auth=(django_settings.MONNIFY_API_KEY,
+                                                                       django_settings.MONNIFY_SECRET_KEY), timeout=5)
+        assert response.status_code == 200, response.text
+        self.token = response.json()["responseBody"]["accessToken"]
+        return self.token
+
+    def _headers(self) -> dict:
+        if not self.token:
+            self.login()
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return requests.get(self.url + path, params=params, headers=self._headers(), timeout=5)
+
+    def post(self, path: str, body: Any) -> requests.Response:
+        return requests.post(self.url + path, json=body, headers=self._headers(), timeout=5)
+
+
+@pytest.fixture
+def mon(sandbox) -> MonnifyHttp:
+    return MonnifyHttp(sandbox.url)
