@@ -109,12 +109,13 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - stdlib name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.cond:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.calls.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                           "body": body, "at": time.monotonic(), "status": status})
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    receiver.calls.append({"path": self.path, "headers": headers, "body": body,
+                                           "at": time.monotonic(), "status": status})
                     receiver.cond.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

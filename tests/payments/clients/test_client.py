@@ -242,7 +242,8 @@ def test_disbursement_initiate(mocked, client):
 def test_disbursement_answered_200_with_failed_is_returned_as_failed(mocked, client):
     add_login(mocked)
     body = dict(DISBURSEMENT, status="FAILED", totalFee=Decimal("0.00"),
-                comment="You do not have sufficient balance to process this request. Please fund your account and try again.")
+                comment="You do not have sufficient balance to process this request. "
+                        "Please fund your account and try again.")
     mocked.add(responses.POST, f"{BASE}/api/v2/disbursements/single", body=_json(ok(body)),
                content_type="application/json")
     result = client.disbursement_initiate(reference="wd_1", amount_kobo=10000, narration="n",

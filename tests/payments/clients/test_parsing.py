@@ -75,7 +75,8 @@ def test_unparseable_dates_are_none(raw):
 
 
 def test_payment_source_information_as_array_object_or_empty():
-    payer = {"bankCode": "058", "amountPaid": 25000, "accountName": "A", "sessionId": "1", "accountNumber": "0123456789"}
+    payer = {"bankCode": "058", "amountPaid": 25000, "accountName": "A", "sessionId": "1",
+             "accountNumber": "0123456789"}
     assert normalize_payment_source_information([payer]) == [payer]
     assert normalize_payment_source_information(payer) == [payer]
     assert normalize_payment_source_information({}) == []

@@ -30,8 +30,8 @@ def transfer(mon, reference, amount=1500, account="0123456789", bank="058"):
 def test_login_envelope_and_auth_failures(sandbox, mon):
     response = requests.post(sandbox.url + "/api/v1/auth/login", timeout=5)
     assert response.status_code == 401
-    assert response.json() == {"requestSuccessful": False, "responseMessage": "Unauthorized, supply authorization header",
-                               "responseCode": "99"}
+    assert response.json() == {"requestSuccessful": False, "responseCode": "99",
+                               "responseMessage": "Unauthorized, supply authorization header"}
     bad = requests.post(sandbox.url + "/api/v1/auth/login", auth=("MK_TEST_UNITTESTKEY", "wrong"), timeout=5)
     assert bad.status_code == 401 and bad.json()["responseCode"] == "99"
     token = mon.login()
