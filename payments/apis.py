@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from .selectors import bank_account_resolve, bank_list
 
 
 class BankListApi(APIView):
+    @extend_schema_serializer(component_name="Bank")
     class OutputSerializer(serializers.Serializer):
         code = serializers.CharField()
         name = serializers.CharField()
@@ -23,12 +24,14 @@ class BankListApi(APIView):
 
 
 class BankAccountResolveApi(APIView):
+    @extend_schema_serializer(component_name="BankAccountResolveRequest")
     class InputSerializer(serializers.Serializer):
         bank_code = serializers.RegexField(r"^[0-9]{3,6}$", error_messages={"invalid": "Enter a bank code."})
         account_number = serializers.RegexField(
             r"^[0-9]{10}$", error_messages={"invalid": "Enter a 10-digit account number."}
         )
 
+    @extend_schema_serializer(component_name="ResolvedBankAccount")
     class OutputSerializer(serializers.Serializer):
         account_name = serializers.CharField()
         account_number = serializers.CharField()

@@ -58,7 +58,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Monnify sandbox listening on {server.url} (webhooks -> {config['webhook_url'] or 'none'})")
         self.stdout.flush()
         try:
-            stop.wait()
+            while not stop.wait(0.2):  # short waits keep the main thread responsive to signals
+                pass
         finally:
             server.stop()
             self.stdout.write("Monnify sandbox stopped")
