@@ -31,6 +31,7 @@ class Request:
     headers: dict[str, str]
     host: str
     params: dict[str, str] = field(default_factory=dict)
+    epoch: int = 0
 
     def json(self, decimals: bool = True) -> Any:
         """Monnify API bodies parse numbers as Decimal (exact amounts); control bodies as floats."""
@@ -186,6 +187,8 @@ class SandboxApp:
             faults = dict(sb.config["faults"])
             hang_s = sb.config["api_timeout_s"]
             hang_after = sb.config["api_timeout_after_commit"]
+            epoch, release = sb.epoch, sb.hang_release
+        request.epoch = epoch
         applies = not faults["api_fault_paths"] or any(request.path.startswith(p) for p in faults["api_fault_paths"])
         fault = None
         if applies and sb.roll(faults["api_error_rate"]):
@@ -195,12 +198,15 @@ class SandboxApp:
             return response
         hang = applies and sb.roll(faults["api_timeout_rate"])
         if hang and not hang_after:
-            sb.stop_event.wait(hang_s)
+            release.wait(hang_s)
+            if sb.epoch != epoch:  # the sandbox was reset (or stopped) meanwhile: do nothing
+                return monnify_json(500, {"requestSuccessful": False, "responseMessage": "An error occurred",
+                                          "responseCode": "99"})
         response = self._dispatch_api(request)
         if hang:
             fault = "api_timeout"
             if hang_after:
-                sb.stop_event.wait(hang_s)
+                release.wait(hang_s)
         elif applies and sb.roll(faults["api_error_after_commit_rate"]):
             fault = "api_error_after_commit"
             response = monnify_json(500, {"requestSuccessful": False, "responseMessage": "An error occurred",
@@ -238,7 +244,8 @@ class SandboxApp:
 
     def _log(self, request: Request, status: int, fault: str | None) -> None:
         self.sb.log_request({"method": request.method, "path": request.path, "query": request.query,
-                             "status": status, "at": data.now_utc().isoformat(), "fault": fault})
+                             "status": status, "at": data.now_utc().isoformat(), "fault": fault},
+                            request.epoch)
 
     # ---- hosted checkout ----
 

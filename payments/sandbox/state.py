@@ -68,6 +68,10 @@ class Sandbox:
     def __init__(self, **config_overrides: Any):
         self.lock = threading.RLock()
         self.scheduler = Scheduler()
+        # Requests hanging on a timeout fault wait on this; a reset wakes them, and bumps the
+        # epoch so they neither change nor log into the fresh state.
+        self.epoch = 0
+        self.hang_release = threading.Event()
         self.startup_config = initial_config(**config_overrides)
         self._reset_locked()
 
@@ -77,6 +81,7 @@ class Sandbox:
         self.scheduler.start()
 
     def stop(self) -> None:
+        self.hang_release.set()
         self.scheduler.stop()
 
     @property
@@ -87,6 +92,9 @@ class Sandbox:
         with self.lock:
             self.scheduler.clear()
             self._reset_locked()
+            self.epoch += 1
+            released, self.hang_release = self.hang_release, threading.Event()
+        released.set()
 
     def _reset_locked(self) -> None:
         self.config = copy.deepcopy(self.startup_config)
@@ -209,8 +217,9 @@ class Sandbox:
             delay += self.rng.uniform(0, faults["webhook_shuffle_window_ms"])
         return delay / 1000
 
-    def _schedule_delivery(self, webhook_id: int, delay_s: float, attempts_left: int) -> None:
-        self.scheduler.call_later(delay_s, lambda: self._deliver(webhook_id, attempts_left))
+    def _schedule_delivery(self, webhook_id: int, delay_s: float, attempts_left: int, epoch: int | None = None) -> None:
+        epoch = self.epoch if epoch is None else epoch
+        self.scheduler.call_later(delay_s, lambda: self._deliver(webhook_id, attempts_left, epoch))
 
     def webhook_redeliver(self, webhook_id: int) -> dict:
         with self.lock:
@@ -220,10 +229,10 @@ class Sandbox:
             self._schedule_delivery(webhook_id, 0, self.config["webhook_retry"]["attempts"])
             return _webhook_view(webhook)
 
-    def _deliver(self, webhook_id: int, attempts_left: int) -> None:
+    def _deliver(self, webhook_id: int, attempts_left: int, epoch: int) -> None:
         with self.lock:
             webhook = self.webhooks.get(webhook_id)
-            if webhook is None:
+            if webhook is None or epoch != self.epoch:  # reset since: not ours any more
                 return
             config = self.config
             url = config["webhook_urls"].get(webhook["category"]) or config["webhook_url"]
@@ -234,7 +243,7 @@ class Sandbox:
             webhook["attempts"] += 1
             attempt = webhook["attempts"]
         if not url:
-            self._note(webhook_id, {"attempt": attempt, "error": "no webhook_url configured"})
+            self._note(webhook_id, epoch, {"attempt": attempt, "error": "no webhook_url configured"})
             return
         headers = {"Content-Type": "application/json"}
         if not omit:
@@ -250,16 +259,16 @@ class Sandbox:
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}"
         ok = status == 200
-        self._note(webhook_id, {"attempt": attempt, "url": url, "status": status, "error": error}, ok)
+        self._note(webhook_id, epoch, {"attempt": attempt, "url": url, "status": status, "error": error}, ok)
         if not ok and attempts_left > 1 and not self.stop_event.is_set():
             with self.lock:
                 interval = self.config["webhook_retry"]["interval_s"]
-            self._schedule_delivery(webhook_id, interval, attempts_left - 1)
+            self._schedule_delivery(webhook_id, interval, attempts_left - 1, epoch)
 
-    def _note(self, webhook_id: int, entry: dict, ok: bool = False) -> None:
+    def _note(self, webhook_id: int, epoch: int, entry: dict, ok: bool = False) -> None:
         with self.lock:
             webhook = self.webhooks.get(webhook_id)
-            if webhook is None:
+            if webhook is None or epoch != self.epoch:
                 return
             entry["at"] = data.now_utc().isoformat()
             webhook["history"].append(entry)
@@ -285,9 +294,10 @@ class Sandbox:
         with self.lock:
             return _webhook_view(self.webhook_create(body["eventType"], event_data, reference, extra))
 
-    def log_request(self, entry: dict) -> None:
+    def log_request(self, entry: dict, epoch: int) -> None:
         with self.lock:
-            self.requests.append(entry)
+            if epoch == self.epoch:
+                self.requests.append(entry)
 
     def requests_view(self) -> list[dict]:
         with self.lock:

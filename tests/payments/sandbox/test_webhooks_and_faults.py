@@ -93,8 +93,8 @@ def test_webhooks_are_compact_signed_and_shaped_like_the_samples(mon, control, r
     for event_type in ("SUCCESSFUL_DISBURSEMENT", "REVERSED_DISBURSEMENT", "FAILED_DISBURSEMENT",
                        "SUCCESSFUL_REFUND", "FAILED_REFUND"):
         same_shape(sample(f"{event_type}.json"), by_type[event_type][0])
-    views = control.webhooks()
-    assert all(w["delivered"] and w["attempts"] == 1 for w in views)
+    views = wait_until(lambda: all(w["delivered"] for w in control.webhooks()) and control.webhooks())
+    assert all(w["attempts"] == 1 for w in views)
     assert {w["reference"] for w in views} >= {"wd_ok", "wd_bad", "rf_ok", "rf_bad"}
 
 
