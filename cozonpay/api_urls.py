@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("cozonpay.users.urls")),
+    path("", include("payments.urls")),
 ]

@@ -255,6 +255,10 @@ MONNIFY_WALLET_ACCOUNT_NUMBER = env("MONNIFY_WALLET_ACCOUNT_NUMBER", default="")
 MONNIFY_WEBHOOK_IPS = env.list("MONNIFY_WEBHOOK_IPS", default=[])
 MONNIFY_CONNECT_TIMEOUT = env.float("MONNIFY_CONNECT_TIMEOUT", default=3.05)
 MONNIFY_READ_TIMEOUT = env.float("MONNIFY_READ_TIMEOUT", default=15.0)
+# Idempotent reads (status, summary, banks...) are retried this many times in all, backing off
+# exponentially from this many seconds. Writes are never retried automatically.
+MONNIFY_RETRY_ATTEMPTS = env.int("MONNIFY_RETRY_ATTEMPTS", default=3)
+MONNIFY_RETRY_BACKOFF_SECONDS = env.float("MONNIFY_RETRY_BACKOFF_SECONDS", default=0.2)
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
