@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import apis
+from .apis import banks
 
 urlpatterns = [
-    path("banks", apis.BankListApi.as_view(), name="banks-list"),
-    path("banks/resolve", apis.BankAccountResolveApi.as_view(), name="banks-resolve"),
+    path("banks", banks.BankListApi.as_view(), name="banks-list"),
+    path("banks/resolve", banks.BankAccountResolveApi.as_view(), name="banks-resolve"),
 ]

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 
 from cozonpay.exceptions import DomainError
 
-from .events import services as events
-from .models import DeadLetter, HandlerRun, HandlerRunStatus, Notification, OutboxEvent
+from ..events import services as events
+from ..models import DeadLetter, HandlerRun, HandlerRunStatus, Notification, OutboxEvent
 
 
 class HandlerRunInline(admin.TabularInline):

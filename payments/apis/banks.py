@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import bank_account_resolve, bank_list
+from ..selectors import bank_account_resolve, bank_list
 
 
 class BankListApi(APIView):

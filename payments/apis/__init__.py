@@ -1,0 +1,1 @@
+"""Payments API views, one module per resource."""

@@ -1,1 +1,0 @@
-"""Event and webhook handlers of the payments app. Imported at startup to register them."""
