@@ -49,8 +49,9 @@ _KEY_VALUE_RE = re.compile(
 )
 _BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
 _JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
-_ELEVEN_DIGITS_RE = re.compile(r"(?<!\d)\d{11}(?!\d)")
-_CARD_RE = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+# Digit runs standing alone (not inside a UUID, a hash or another identifier): a BVN/NIN, a card.
+_ELEVEN_DIGITS_RE = re.compile(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])")
+_CARD_RE = re.compile(r"(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])")
 
 _extra_secret_values: set[str] = set()
 

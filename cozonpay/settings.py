@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -316,3 +317,20 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "payments.outbox_sweep", "schedule": OUTBOX_SWEEP_INTERVAL_SECONDS}
+
+# --- Deposits ----------------------------------------------------------------------------------------
+# Monnify's checkout lives 40 minutes; we expire ours after that plus a margin, and only after Monnify
+# confirms it was not paid.
+DEPOSIT_CHECKOUT_TTL_SECONDS = env.int("DEPOSIT_CHECKOUT_TTL_SECONDS", default=40 * 60)
+DEPOSIT_EXPIRY_MARGIN_SECONDS = env.int("DEPOSIT_EXPIRY_MARGIN_SECONDS", default=10 * 60)
+# Deposits still pending this long are listed to ops by the end-of-day job.
+DEPOSIT_STALE_AFTER_SECONDS = env.int("DEPOSIT_STALE_AFTER_SECONDS", default=6 * 3600)
+# Fernet key for BVN/NIN kept until the dedicated account is opened; derived from SECRET_KEY if unset.
+KYC_ENCRYPTION_KEY = env("KYC_ENCRYPTION_KEY", default="")
+CELERY_BEAT_SCHEDULE["deposits-poll"] = {"task": "payments.deposits_poll", "schedule": PAYMENTS_POLL_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["deposit-accounts-sweep"] = {"task": "payments.deposit_accounts_sweep",
+                                                  "schedule": PAYMENTS_POLL_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["deposits-end-of-day"] = {
+    "task": "payments.deposits_end_of_day",
+    "schedule": crontab(hour=23, minute=30),  # UTC
+}

@@ -13,3 +13,51 @@ def outbox_dispatch_task(event_id: int) -> dict:
 @shared_task(name="payments.outbox_sweep")
 def outbox_sweep_task() -> int:
     return events.outbox_sweep()
+
+
+# --- Deposits -------------------------------------------------------------------------------------
+
+
+@shared_task(name="payments.deposit_verify", acks_late=True, autoretry_for=(Exception,), retry_backoff=5,
+             retry_backoff_max=600, retry_jitter=True, max_retries=5)
+def deposit_verify_task(deposit_id: int) -> str:
+    from .services.deposits import deposit_verify
+
+    return deposit_verify(deposit_id=deposit_id).state
+
+
+@shared_task(name="payments.deposits_poll")
+def deposits_poll_task() -> dict:
+    """Beat: re-query pending deposits that are due, and discover dedicated-account transfers whose
+    webhook never came."""
+    from cozonpay.enqueue import safe_enqueue
+
+    from .services.deposits import deposits_discover_bank_transfers, deposits_due_for_check
+
+    due = deposits_due_for_check()
+    for deposit_id in due:
+        safe_enqueue(deposit_verify_task, args=(deposit_id,))
+    discovered = deposits_discover_bank_transfers()
+    return {"due": len(due), "discovered": discovered}
+
+
+@shared_task(name="payments.deposits_end_of_day")
+def deposits_end_of_day_task() -> dict:
+    from .services.deposits import deposits_end_of_day
+
+    return deposits_end_of_day()
+
+
+@shared_task(name="payments.deposit_account_open", acks_late=True, autoretry_for=(Exception,), retry_backoff=10,
+             retry_backoff_max=900, retry_jitter=True, max_retries=None)
+def deposit_account_open_task(request_id: int) -> int:
+    from .services.deposit_accounts import deposit_account_open
+
+    return len(deposit_account_open(request_id=request_id))
+
+
+@shared_task(name="payments.deposit_accounts_sweep")
+def deposit_accounts_sweep_task() -> int:
+    from .services.deposit_accounts import deposit_accounts_sweep
+
+    return deposit_accounts_sweep()

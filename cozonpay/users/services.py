@@ -134,10 +134,7 @@ def user_kyc_submit(*, user: User, bvn: str | None = None, nin: str | None = Non
 
 
 def _after_kyc(*, user_id: str, bvn: str | None, nin: str | None) -> None:
-    """Hook for the deposit-account opening (payments). Kept as a seam so KYC does not depend on
-    the provider being up."""
-    try:
-        from payments.services import deposit_account_request_for_user
-    except ImportError:
-        return
+    """Queue the dedicated deposit account (payments). KYC never waits on the provider."""
+    from payments.services.deposit_accounts import deposit_account_request_for_user
+
     deposit_account_request_for_user(user_id=user_id, bvn=bvn, nin=nin)

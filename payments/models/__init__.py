@@ -12,6 +12,8 @@ from .deposits import (  # noqa: F401
     DEPOSIT_PENDING_STATES,
     Deposit,
     DepositAccount,
+    DepositAccountRequest,
+    DepositAccountRequestStatus,
     DepositChannel,
     DepositFlag,
     DepositState,

@@ -178,3 +178,31 @@ class Deposit(models.Model):
     @transition(field=state, source=[DepositState.CREDITED, DepositState.SETTLED], target=DepositState.REVERSED)
     def reverse(self, *, provider_status: str) -> None:
         self.provider_status = provider_status
+
+
+class DepositAccountRequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    OPENED = "opened", "Opened"
+
+
+class DepositAccountRequest(models.Model):
+    """The wallet's request for a dedicated account at Monnify, retried until it succeeds.
+
+    Monnify needs the BVN or NIN to open it. They are kept encrypted (Fernet, KYC_ENCRYPTION_KEY)
+    only until the account is opened, then wiped; no other copy exists."""
+
+    id = models.BigAutoField(primary_key=True)
+    wallet = models.OneToOneField("wallets.LedgerAccount", on_delete=models.PROTECT,
+                                  related_name="deposit_account_request")
+    status = models.CharField(max_length=10, choices=DepositAccountRequestStatus.choices,
+                              default=DepositAccountRequestStatus.PENDING, db_index=True)
+    bvn_ciphertext = models.TextField(blank=True)
+    nin_ciphertext = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"deposit account request for wallet {self.wallet_id} ({self.status})"

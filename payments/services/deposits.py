@@ -343,3 +343,31 @@ def deposits_discover_bank_transfers(*, window_seconds: int | None = None) -> in
             break
         page += 1
     return found
+
+
+def deposits_end_of_day() -> dict:
+    """Verify everything still pending once more and tell ops what stays pending too long."""
+    from .notifications import ops_alert
+
+    pending = list(Deposit.objects.filter(state__in=[DepositState.AWAITING_PAYMENT, DepositState.VERIFYING,
+                                                     DepositState.REFUND_PENDING]))
+    still = []
+    for deposit in pending:
+        if deposit.state != DepositState.REFUND_PENDING:
+            try:
+                deposit = deposit_verify(deposit_id=deposit.pk, actor=Actor.system("deposits.end_of_day"))
+            except monnify_errors.MonnifyError:
+                pass
+        stale = timezone.now() - deposit.created_at > timedelta(seconds=settings.DEPOSIT_STALE_AFTER_SECONDS)
+        if deposit.state not in DEPOSIT_FINAL_STATES and deposit.state != DepositState.CREDITED and stale:
+            still.append(deposit)
+    if still:
+        from cozonpay.money import format_naira
+
+        lines = "\n".join(
+            f"- {d.payment_reference} {d.state} {format_naira(d.amount)} since {d.created_at:%Y-%m-%d %H:%M}"
+            for d in still[:50]
+        )
+        ops_alert(text=f"{len(still)} deposit(s) still pending at end of day:\n{lines}",
+                  dedupe_key=f"deposits-eod:{timezone.now():%Y-%m-%d}")
+    return {"checked": len(pending), "still_pending": len(still)}

@@ -65,7 +65,7 @@ logger = logging.getLogger("payments.monnify")
 
 AUDIT_ACTION = "monnify.api.call"
 _REFERENCE_KEYS = ("transactionReference", "paymentReference", "reference", "refundReference", "accountReference")
-_TEN_DIGITS_RE = re.compile(r"(?<!\d)\d{10}(?!\d)")
+_TEN_DIGITS_RE = re.compile(r"(?<![0-9A-Za-z])\d{10}(?![0-9A-Za-z])")
 _UNMASKED_KEYS = {"contractCode"}
 _MAX_TEXT = 4000
 

@@ -160,3 +160,12 @@ def test_the_monnify_basic_credential_is_registered_as_a_secret():
 
     credential = base64.b64encode(f"{settings.MONNIFY_API_KEY}:{SECRET_KEY}".encode()).decode()
     assert redact({"note": f"sent {credential}"}) == {"note": f"sent {REDACTED}"}
+
+
+def test_digit_runs_inside_identifiers_are_not_mistaken_for_bvns_or_cards():
+    from audit.redaction import redact_text
+
+    # UUIDs and hashes can hold 11+ consecutive digits; they are identifiers, not secrets.
+    assert redact_text("3a18719b-68aa-4bcd-9c0c-c61046726304") == "3a18719b-68aa-4bcd-9c0c-c61046726304"
+    assert redact_text("ref f04fb635e04d71648bd3cc7999003da6") == "ref f04fb635e04d71648bd3cc7999003da6"
+    assert redact_text("bvn 22233344455, card 4111111111111111") == "bvn *******4455, card ************1111"
