@@ -103,6 +103,10 @@ def _flatten_fields(detail: Any) -> dict:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every error on an API view becomes the envelope."""
+    from django_fsm import TransitionNotAllowed
+
+    if isinstance(exc, TransitionNotAllowed):
+        exc = InvalidStateTransition()
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from payments import views as payment_views
+
 from . import health
 
 urlpatterns = [
@@ -10,6 +12,8 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("api/v1/", include("cozonpay.api_urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("payments/return", payment_views.checkout_return, name="payments-return"),
+    path("payments/return/status", payment_views.checkout_return_status, name="payments-return-status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

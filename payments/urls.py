@@ -1,8 +1,11 @@
 from django.urls import path
 
-from .apis import banks
+from .apis import banks, deposits
 
 urlpatterns = [
     path("banks", banks.BankListApi.as_view(), name="banks-list"),
     path("banks/resolve", banks.BankAccountResolveApi.as_view(), name="banks-resolve"),
+    path("deposits", deposits.DepositCollectionApi.as_view(), name="deposits"),
+    path("deposits/<uuid:deposit_id>", deposits.DepositDetailApi.as_view(), name="deposit-detail"),
+    path("deposits/<uuid:deposit_id>/verify", deposits.DepositVerifyApi.as_view(), name="deposit-verify"),
 ]

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, transition
 
+from cozonpay.fsm import ProtectedStateRefreshMixin
+
 # --- Deposits ------------------------------------------------------------------------------------
 #
 # A deposit is money a customer sends us through Monnify: a hosted checkout we initialize
@@ -77,7 +79,7 @@ class DepositAccount(models.Model):
         return f"{self.bank_name} {self.account_number}"
 
 
-class Deposit(models.Model):
+class Deposit(ProtectedStateRefreshMixin, models.Model):
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposits")

@@ -245,10 +245,16 @@ def _credit(deposit: Deposit, status, actor) -> Deposit:
     from wallets.exceptions import LedgerError
     from wallets.services.journals import wallet_credit_from_provider
 
+    from wallets.models import AccountStatus
+
     amount_paid = status.amount_paid_kobo
     flag = ""
     reason = ""
-    if status.currency and status.currency != deposit.currency:
+    wallet_status = LedgerAccount.objects.values_list("status", flat=True).get(pk=deposit.wallet_id)
+    if wallet_status != AccountStatus.ACTIVE:
+        # Frozen or closed: we do not take new money into it; it goes back to the payer.
+        reason, flag = f"the wallet is {wallet_status}", DepositFlag.NOT_CREDITABLE
+    elif status.currency and status.currency != deposit.currency:
         reason, flag = f"Paid in {status.currency}, wallet holds {deposit.currency}", DepositFlag.NOT_CREDITABLE
     elif amount_paid <= 0:
         reason, flag = "Monnify reports no amount paid", DepositFlag.AMOUNT_MISMATCH
