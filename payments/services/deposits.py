@@ -243,9 +243,8 @@ def _apply_status(deposit_id: int, status, actor) -> Deposit:
 
 def _credit(deposit: Deposit, status, actor) -> Deposit:
     from wallets.exceptions import LedgerError
-    from wallets.services.journals import wallet_credit_from_provider
-
     from wallets.models import AccountStatus
+    from wallets.services.journals import wallet_credit_from_provider
 
     amount_paid = status.amount_paid_kobo
     flag = ""

@@ -10,9 +10,9 @@ from django.test import Client
 from cozonpay.users.services import user_kyc_submit
 from payments.events import services as events
 from payments.models import HandlerRun, HandlerRunStatus, OutboxEvent
+from wallets.models import AccountKind, LedgerAccount
 from webhooks import services as inbox
 from webhooks.models import WebhookEvent, WebhookStatus
-from wallets.models import AccountKind, LedgerAccount
 
 from ...users.conftest import make_user
 
