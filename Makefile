@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv clean bench-ledger bench-api bench-webhooks
+.PHONY: run test lint format venv clean bench-ledger bench-api bench-webhooks demo-fund
 
 venv: $(STAMP)
 
@@ -36,3 +36,6 @@ clean:
 
 bench-webhooks: $(STAMP)
 	@$(PY) scripts/bench_webhooks.py
+
+demo-fund: $(STAMP)
+	@$(PY) scripts/demo_fund.py

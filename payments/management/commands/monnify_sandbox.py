@@ -30,6 +30,8 @@ class Command(BaseCommand):
                             default=os.environ.get("MONNIFY_SANDBOX_WEBHOOK_RETRY_INTERVAL_S"),
                             help="seconds between webhook retries (Monnify: 300)")
         parser.add_argument("--seed", type=int, default=None, help="seed the fault dice")
+        parser.add_argument("--state-file", default=os.environ.get("MONNIFY_SANDBOX_STATE_FILE", ""),
+                            help="keep reserved accounts across restarts in this JSON file (Monnify remembers them)")
 
     def handle(self, *args, **options):
         host = options["host"]
@@ -55,11 +57,51 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         server.start()
+        state_file = options["state_file"]
+        if state_file:
+            _load_reserved(server.sandbox, state_file)
         self.stdout.write(f"Monnify sandbox listening on {server.url} (webhooks -> {config['webhook_url'] or 'none'})")
         self.stdout.flush()
+        saved = None
         try:
             while not stop.wait(0.2):  # short waits keep the main thread responsive to signals
-                pass
+                if state_file:
+                    saved = _save_reserved(server.sandbox, state_file, saved)
         finally:
+            if state_file:
+                _save_reserved(server.sandbox, state_file, saved)
             server.stop()
             self.stdout.write("Monnify sandbox stopped")
+
+
+def _load_reserved(sandbox, path: str) -> None:
+    """Reserved accounts are permanent at Monnify; the local one keeps them in a file so that the
+    dedicated accounts our database knows still exist after `make run` restarts."""
+    import json
+    from datetime import datetime
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.exists():
+        return
+    with sandbox.lock:
+        for reserved in json.loads(file.read_text()):
+            reserved["created_at"] = datetime.fromisoformat(reserved["created_at"])
+            sandbox.reserved[reserved["accountReference"]] = reserved
+            for account in reserved["accounts"]:
+                sandbox.account_index[account["accountNumber"]] = ("reserved", reserved["accountReference"])
+
+
+def _save_reserved(sandbox, path: str, previous: str | None) -> str:
+    import json
+    from pathlib import Path
+
+    with sandbox.lock:
+        snapshot = json.dumps(list(sandbox.reserved.values()), default=str, sort_keys=True)
+    if snapshot != previous:
+        file = Path(path)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(".tmp")
+        tmp.write_text(snapshot)
+        tmp.replace(file)
+    return snapshot
