@@ -55,7 +55,12 @@ def transfer_create(
     if destination is None:
         raise CurrencyMismatch(f"The recipient has no {source.currency} wallet.")
     fee = fee_for("p2p", amount)
-    return transfer_send(
+    transfer = transfer_send(
         source=source, destination=destination, amount=amount, fee=fee, reference=reference,
         narration=narration, metadata={"channel": "api"}, actor=Actor.of_user(user), on_recorded=on_recorded,
     )
+    if (transfer.sender_id, transfer.recipient_id) == (user.pk, recipient.pk):  # spare the caller two reads
+        transfer.sender, transfer.recipient = user, recipient
+    if (transfer.source_id, transfer.destination_id) == (source.pk, destination.pk):
+        transfer.source, transfer.destination = source, destination
+    return transfer
