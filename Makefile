@@ -34,6 +34,11 @@ format: $(STAMP)
 clean:
 	rm -rf var/broker var/celerybeat-schedule* .pytest_cache
 
+# The API under gunicorn: POST /transfers and GET /wallets/{id}, 16 clients, S seconds (default 15),
+# against the ledger's spread run in the same invocation. DATABASE_URL if set, else embedded.
+bench-api: $(STAMP)
+	@$(PY) scripts/bench_api.py $(ARGS)
+
 bench-webhooks: $(STAMP)
 	@$(PY) scripts/bench_webhooks.py
 

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("cozonpay.users.urls")),
     path("", include("payments.urls")),
+    path("", include("wallets.urls")),
 ]

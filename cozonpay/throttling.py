@@ -19,10 +19,14 @@ class LoginAccountThrottle(SimpleRateThrottle):
     scope = "login_account"
 
     def get_cache_key(self, request, view):
+        import hashlib
+
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+        # Hashed: the key stays short and printable whatever a client sends as an email.
+        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class MoneyThrottle(SimpleRateThrottle):

@@ -76,3 +76,16 @@ def bank_account_resolve(*, bank_code: str, account_number: str) -> ResolvedAcco
         bank_code=account.bank_code or bank_code,
         bank_name=account.bank_name,
     )
+
+
+# --- Reads without Monnify -----------------------------------------------------------------------
+
+
+def deposit_accounts_for_wallets(*, wallet_ids: list[int]) -> dict[int, list]:
+    """{wallet id: [DepositAccount, ...]} (oldest first), in one query for a page of wallets."""
+    from .models import DepositAccount
+
+    result: dict[int, list] = {wallet_id: [] for wallet_id in wallet_ids}
+    for account in DepositAccount.objects.filter(wallet_id__in=wallet_ids).order_by("created_at", "id"):
+        result[account.wallet_id].append(account)
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .apis import banks, deposits
+from .apis import banks, deposits, notifications, transactions
 
 urlpatterns = [
     path("banks", banks.BankListApi.as_view(), name="banks-list"),
@@ -8,4 +8,7 @@ urlpatterns = [
     path("deposits", deposits.DepositCollectionApi.as_view(), name="deposits"),
     path("deposits/<uuid:deposit_id>", deposits.DepositDetailApi.as_view(), name="deposit-detail"),
     path("deposits/<uuid:deposit_id>/verify", deposits.DepositVerifyApi.as_view(), name="deposit-verify"),
+    path("notifications", notifications.NotificationListApi.as_view(), name="notifications-list"),
+    path("notifications/<uuid:id>/read", notifications.NotificationReadApi.as_view(), name="notifications-read"),
+    path("transactions", transactions.TransactionListApi.as_view(), name="transactions-list"),
 ]

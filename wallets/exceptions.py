@@ -65,3 +65,8 @@ class HoldNotPending(InvalidStateTransition):
 class AccountStateError(InvalidStateTransition):
     code = "invalid_account_state"
     default_message = "That is not possible in the account's current state."
+
+
+class RecipientNotFound(LedgerError):
+    code = "recipient_not_found"
+    default_message = "No CozonPay customer has that email address or phone number."

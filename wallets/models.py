@@ -199,3 +199,42 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.reference} {self.amount} {self.status}"
+
+
+class Transfer(models.Model):
+    """A wallet-to-wallet transfer as customers see it: one row per transfer journal, written in
+    the same transaction as the journal (`wallets.services.transfer_send`), so a Transfer exists
+    if and only if its journal does. The sender and the recipient are denormalized from the
+    wallets so each side's history is one index range scan."""
+
+    id = models.BigAutoField(primary_key=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    journal = models.OneToOneField(Journal, on_delete=models.PROTECT, related_name="transfer")
+    source = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="transfers_in")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers_sent")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="transfers_received")
+    amount = models.BigIntegerField(help_text="kobo credited to the recipient")
+    fee = models.BigIntegerField(default=0, help_text="kobo paid by the sender on top of the amount")
+    currency = models.CharField(max_length=3)
+    narration = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["sender", "-created_at", "-public_id"], name="transfer_sender_idx"),
+            models.Index(fields=["recipient", "-created_at", "-public_id"], name="transfer_recipient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0) & Q(fee__gte=0), name="transfer_amounts_valid"),
+            models.CheckConstraint(condition=~Q(source=models.F("destination")), name="transfer_not_to_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.public_id} {self.amount} {self.currency}"
+
+    @property
+    def reference(self) -> str:
+        return self.journal.reference

@@ -10,15 +10,16 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from .integrity import Discrepancy, IntegrityReport, ledger_integrity_check
-from .models import AccountKind, LedgerAccount, Posting
+from .models import AccountKind, LedgerAccount, Posting, Transfer
 from .policy import fee_for, limits_for_tier
 
 __all__ = [
     "Balance", "Discrepancy", "IntegrityReport", "StatementEntry", "StatementPage", "account_balance",
-    "balance_at", "fee_for", "ledger_integrity_check", "limits_for_tier", "statement", "wallet_get_for_user",
+    "balance_at", "fee_for", "ledger_integrity_check", "limits_for_tier", "statement", "transfer_get_for_user",
+    "transfer_list_for_user", "transfers_by_journal", "wallet_get_for_user", "wallet_get_owned", "wallet_list_for_user",
 ]
 
 
@@ -110,3 +111,39 @@ def statement(*, account: LedgerAccount, cursor: str | None = None, limit: int =
     entries = [StatementEntry(r[0], r[1], r[2], r[3], r[4], str(r[5]), r[6], r[7], r[8]) for r in rows[:limit]]
     next_cursor = _encode_cursor(entries[-1].created_at, entries[-1].posting_id) if len(rows) > limit else None
     return StatementPage(entries=entries, next_cursor=next_cursor)
+
+
+# --- Customer-facing reads (the public API) ------------------------------------------------------
+
+
+def wallet_list_for_user(*, user) -> QuerySet[LedgerAccount]:
+    return LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET, owner=user).order_by("created_at", "id")
+
+
+def wallet_get_owned(*, user, public_id) -> LedgerAccount | None:
+    """The user's wallet with this public id, or None: another user's wallet is not found, the
+    same answer as an unknown id."""
+    return LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET, owner=user, public_id=public_id).first()
+
+
+def _transfers() -> QuerySet[Transfer]:
+    return Transfer.objects.select_related("journal", "source", "destination", "sender", "recipient")
+
+
+def transfer_list_for_user(*, user) -> QuerySet[Transfer]:
+    """Transfers the user sent or received (each side has its own index)."""
+    return _transfers().filter(Q(sender=user) | Q(recipient=user))
+
+
+def transfer_get_for_user(*, user, public_id) -> Transfer | None:
+    return transfer_list_for_user(user=user).filter(public_id=public_id).first()
+
+
+def transfers_by_journal(*, journal_public_ids: list[str]) -> dict[str, Transfer]:
+    """{journal public id: Transfer} for the given journals (statement counterparties)."""
+    if not journal_public_ids:
+        return {}
+    rows = Transfer.objects.select_related("sender", "recipient", "journal").filter(
+        journal__public_id__in=journal_public_ids
+    )
+    return {str(t.journal.public_id): t for t in rows}

@@ -58,7 +58,8 @@ class DepositCollectionApi(IdempotentCreateMixin, ListAPIView):
     def get_queryset(self):
         return Deposit.objects.filter(user=self.request.user)
 
-    @extend_schema(tags=["deposits"], summary="My deposits, newest first")
+    @extend_schema(tags=["deposits"], summary="My deposits, newest first", responses={
+        200: DepositOutputSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -5,7 +5,8 @@ transaction (`transaction.atomic(durable=True)`), except `wallet_open`, which ne
 from ._engine import PostingSpec
 from .accounts import system_account, wallet_close, wallet_freeze, wallet_open, wallet_unfreeze
 from .holds import hold_capture, hold_expire, hold_place, hold_release, holds_expire_due
-from .journals import journal_post, journal_reverse, transfer, wallet_credit_from_provider
+from .journals import journal_post, journal_reverse, transfer, transfer_send, wallet_credit_from_provider
+from .transfers import transfer_create
 
 __all__ = [
     "PostingSpec",
@@ -18,6 +19,8 @@ __all__ = [
     "journal_reverse",
     "system_account",
     "transfer",
+    "transfer_create",
+    "transfer_send",
     "wallet_close",
     "wallet_credit_from_provider",
     "wallet_freeze",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,12 +219,16 @@ def post(
     allow_frozen_debit: bool = False,
     audit_action: str = "ledger.journal.posted",
     commit: bool = False,
+    on_posted: Callable[[Journal], None] | None = None,
 ) -> Journal:
     """Post one balanced journal. Must run inside a transaction.
 
     `outflow_for` maps account id -> kobo counted against its single/daily limits (default: the
     account's net debit when `check_limits`); `held_release` maps account id -> held kobo to
-    release in the same UPDATE (hold capture).
+    release in the same UPDATE (hold capture). `on_posted(journal)` runs inside the transaction
+    right after a new journal is inserted (never on a replay), before any account row is locked:
+    callers use it to write rows that must exist if and only if the journal does (a Transfer, an
+    outbox event) without lengthening the time the account locks are held.
     """
     if not reference or len(reference) > 255:
         raise LedgerError("A reference of 1 to 255 characters is required.", code="invalid_reference")
@@ -249,6 +253,9 @@ def post(
         payload={"kind": kind, "narration": narration, "reverses": reverses_id,
                  "postings": [[str(s.account.public_id), s.amount] for s in specs]},
     )
+
+    if on_posted is not None:
+        on_posted(journal)
 
     derived = [s for s in specs if s.account.is_derived]
     if derived:

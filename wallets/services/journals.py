@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..exceptions import CurrencyMismatch, LedgerError, SelfTransfer, WalletUnavailable
-from ..models import AccountKind, Journal, JournalKind, LedgerAccount, SystemCode
+from ..exceptions import CurrencyMismatch, IdempotencyConflict, LedgerError, SelfTransfer, WalletUnavailable
+from ..models import AccountKind, Journal, JournalKind, LedgerAccount, SystemCode, Transfer
 from ._engine import PostingSpec, check_amount, post_durably
 from .accounts import system_account
 
@@ -32,6 +32,21 @@ def journal_post(
                         metadata=metadata, actor=actor, check_limits=check_limits)
 
 
+def _transfer_specs(*, source: LedgerAccount, destination: LedgerAccount, amount: int, fee: int) -> list[PostingSpec]:
+    check_amount(amount)
+    check_amount(fee, name="fee", allow_zero=True)
+    if source.kind != AccountKind.CUSTOMER_WALLET or destination.kind != AccountKind.CUSTOMER_WALLET:
+        raise WalletUnavailable("Transfers move money between customer wallets only.")
+    if source.id == destination.id:
+        raise SelfTransfer()
+    if source.currency != destination.currency:
+        raise CurrencyMismatch()
+    specs = [PostingSpec(source, -amount), PostingSpec(destination, amount)]
+    if fee:
+        specs += [PostingSpec(source, -fee), PostingSpec(system_account(SystemCode.FEES_REVENUE, source.currency), fee)]
+    return specs
+
+
 def transfer(
     *,
     source: LedgerAccount,
@@ -45,19 +60,55 @@ def transfer(
 ) -> Journal:
     """Move `amount` kobo from one customer wallet to another, and `fee` kobo from the source to
     fees revenue, in one journal. The source's limits count amount + fee."""
-    check_amount(amount)
-    check_amount(fee, name="fee", allow_zero=True)
-    if source.kind != AccountKind.CUSTOMER_WALLET or destination.kind != AccountKind.CUSTOMER_WALLET:
-        raise WalletUnavailable("Transfers move money between customer wallets only.")
-    if source.id == destination.id:
-        raise SelfTransfer()
-    if source.currency != destination.currency:
-        raise CurrencyMismatch()
-    specs = [PostingSpec(source, -amount), PostingSpec(destination, amount)]
-    if fee:
-        specs += [PostingSpec(source, -fee), PostingSpec(system_account(SystemCode.FEES_REVENUE, source.currency), fee)]
+    specs = _transfer_specs(source=source, destination=destination, amount=amount, fee=fee)
     return post_durably(reference=reference, kind=JournalKind.TRANSFER, specs=specs, narration=narration,
                         metadata=metadata, actor=actor)
+
+
+def transfer_send(
+    *,
+    source: LedgerAccount,
+    destination: LedgerAccount,
+    amount: int,
+    fee: int = 0,
+    reference: str,
+    narration: str = "",
+    metadata: dict | None = None,
+    actor: Any,
+    on_recorded: Callable[[Transfer], None] | None = None,
+) -> Transfer:
+    """`transfer`, plus the customer-facing `Transfer` row, written in the journal's own durable
+    transaction: the Transfer exists if and only if the journal does.
+
+    `on_recorded(transfer)` runs inside that transaction, only when the transfer is new, before
+    any wallet row is locked: the caller emits its outbox event there, so the event too exists iff
+    the money moved (a crash can lose neither). Idempotent by `reference`: a repeat returns the
+    first Transfer (`.replayed` is True) and neither moves money nor calls `on_recorded`."""
+    specs = _transfer_specs(source=source, destination=destination, amount=amount, fee=fee)
+    recorded: list[Transfer] = []
+
+    def record(journal: Journal) -> None:
+        row = Transfer.objects.create(
+            journal=journal, source=source, destination=destination, sender_id=source.owner_id,
+            recipient_id=destination.owner_id, amount=amount, fee=fee, currency=source.currency,
+            narration=narration, created_at=journal.created_at,
+        )
+        row.journal = journal
+        if on_recorded is not None:
+            on_recorded(row)
+        recorded.append(row)
+
+    journal = post_durably(reference=reference, kind=JournalKind.TRANSFER, specs=specs, narration=narration,
+                           metadata=metadata, actor=actor, on_posted=record)
+    if recorded and not journal.replayed:
+        row = recorded[0]
+        row.replayed = False
+        return row
+    row = Transfer.objects.select_related("journal").filter(journal_id=journal.id).first()
+    if row is None:  # the reference belongs to a transfer journal posted without a Transfer row
+        raise IdempotencyConflict(fields={"reference": [reference]})
+    row.replayed = True
+    return row
 
 
 def wallet_credit_from_provider(

@@ -1,0 +1,145 @@
+"""make bench-api: the public API under gunicorn (as the Procfile serves it) against the ledger's
+own transfer service, in one invocation on one PostgreSQL.
+
+1. seed: 100 tier-3 customers with funded wallets, a PIN each, and a JWT access token each;
+2. the ledger benchmark's **spread** run (scripts/bench_ledger.py `run_transfers`: W worker
+   processes calling `wallets.services.transfer` directly), before the web server starts, so the
+   two runs do not share the CPU;
+3. gunicorn; then C asyncio keep-alive clients (scripts/loadgen.py) for S seconds each:
+   `POST /api/v1/transfers` (fresh Idempotency-Key per request, random pairs of customers, real
+   PIN check, limits, Transfer row, outbox event, idempotency record), then `GET /api/v1/wallets/{id}`;
+4. one JSON line per run (requests/s, p50, p99, answers by status, transport errors), then the
+   ratio of API transfers/s to the service-level spread transfers/s (target >= 0.35, p99 < 100 ms).
+
+No Celery worker runs (the outbox doorbell is only rung: the notifications are not sent during the
+run). Throttles are raised for the run (THROTTLE_MONEY / THROTTLE_USER), since 16 clients over 100
+customers exceed the production per-user money rate by design.
+
+    python scripts/bench_api.py [--seconds 15] [--concurrency 16] [--web-workers 4] [--ledger-workers 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchlib import Processes, base_env, database, emit, free_port, gunicorn, manage
+from loadgen import run_load
+
+CUSTOMERS = 100
+FUNDING = 50_000_000_000
+PIN = "4321"
+
+
+def seed() -> list[dict]:
+    """Customers with funded wallets, a PIN and a token. The PIN is written with the same keyed
+    hash `pin_set` uses (skipping the password proof, which only costs time here)."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from audit.services import Actor
+    from cozonpay.users import pin as pin_hashing
+    from cozonpay.users.models import User
+    from wallets.models import LedgerAccount
+    from wallets.services import wallet_credit_from_provider, wallet_open
+
+    customers = []
+    for i in range(CUSTOMERS):
+        user, _ = User.objects.get_or_create(email=f"apibench{i:03d}@bench.cozonpay.local",
+                                             defaults={"first_name": "Bench", "last_name": f"Api{i}", "kyc_tier": 3,
+                                                       "phone_number": f"+2348090{i:06d}"})
+        salt = pin_hashing.new_salt()
+        User.objects.filter(pk=user.pk).update(kyc_tier=3, pin_salt=salt, pin_hash=pin_hashing.pin_digest(PIN, salt),
+                                               pin_failed_attempts=0, pin_locked_until=None)
+        wallet = wallet_open(user=user)
+        if wallet.balance < FUNDING // 2:
+            wallet_credit_from_provider(wallet=wallet, amount=FUNDING, reference=f"apibench:fund:{uuid.uuid4()}",
+                                        actor=Actor.system("bench"))
+        LedgerAccount.objects.filter(pk=wallet.pk).update(outflow_total=0)
+        customers.append({"email": user.email, "wallet": str(wallet.public_id),
+                          "token": str(RefreshToken.for_user(user).access_token)})
+    return customers
+
+
+def summary_line(system: str, result, concurrency: int) -> dict:
+    s = result.summary()
+    return {"system": system, "clients": concurrency, "seconds": round(result.seconds, 2), "requests": s["requests"],
+            "rps": s["rps"], "ok_rps": s["ok_rps"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
+            "by_status": s["by_status"], "errors": s["errors"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("S", 15)))
+    parser.add_argument("--concurrency", type=int, default=int(os.environ.get("C", 16)))
+    parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--web-threads", type=int, default=1)
+    parser.add_argument("--ledger-workers", type=int, default=int(os.environ.get("W", 8)))
+    args = parser.parse_args()
+
+    with database() as url:
+        env = base_env(url, THROTTLE_MONEY="100000000/min", THROTTLE_USER="100000000/min",
+                       JWT_ACCESS_MINUTES="120")
+        manage(env, "migrate", "--noinput")
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "LOG_LEVEL")})
+        for key in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_FILESYSTEM_BROKER_DIR", "JWT_ACCESS_MINUTES"):
+            if key in env:
+                os.environ[key] = env[key]
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cozonpay.settings")
+        import django
+
+        django.setup()
+        import bench_ledger  # the ledger benchmark's own spread run (its import reuses this Django setup)
+        from django.db import connections
+
+        customers = seed()
+        emit({"database": url.rsplit("@", 1)[-1], "cpus": os.cpu_count(), "customers": len(customers)})
+
+        spread = bench_ledger.run_transfers("ledger-transfer-spread", bench_ledger.bench_wallets(), None,
+                                            args.ledger_workers, args.seconds)
+        emit(spread)
+        connections.close_all()
+
+        port = free_port()
+        with Processes() as procs:
+            gunicorn(procs, env, port, workers=args.web_workers, threads=args.web_threads)
+            rng = random.Random(7)
+
+            def transfer_request(i: int):
+                source = rng.randrange(len(customers))
+                target = rng.randrange(len(customers) - 1)
+                target += target >= source
+                body = json.dumps({"source_wallet": customers[source]["wallet"],
+                                   "recipient": customers[target]["email"], "amount": rng.randint(100, 1_000),
+                                   "narration": "bench", "pin": PIN}).encode()
+                return "POST", "/api/v1/transfers", {
+                    "Content-Type": "application/json", "Authorization": f"Bearer {customers[source]['token']}",
+                    "Idempotency-Key": str(uuid.uuid4())}, body
+
+            def wallet_request(i: int):
+                who = customers[rng.randrange(len(customers))]
+                return "GET", f"/api/v1/wallets/{who['wallet']}", {"Authorization": f"Bearer {who['token']}"}, b""
+
+            # Warm up each worker (imports, prepared statements, connections) before measuring.
+            run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=2, make_request=wallet_request)
+            transfers = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
+                                 make_request=transfer_request)
+            api = summary_line("api-post-transfers", transfers, args.concurrency)
+            emit(api)
+            reads = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
+                             make_request=wallet_request)
+            emit(summary_line("api-get-wallet", reads, args.concurrency))
+        ratio = round(api["ok_rps"] / spread["tps"], 3) if spread["tps"] else None
+        emit({"ratio_api_transfers_to_ledger_spread": ratio,
+              "api_transfers_p99_ms": api["p99_ms"], "targets": {"ratio": 0.35, "p99_ms": 100}})
+
+
+if __name__ == "__main__":
+    main()
