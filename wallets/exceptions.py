@@ -65,3 +65,14 @@ class HoldNotPending(InvalidStateTransition):
 class AccountStateError(InvalidStateTransition):
     code = "invalid_account_state"
     default_message = "That is not possible in the account's current state."
+
+
+class AdjustmentNotPending(InvalidStateTransition):
+    code = "adjustment_not_pending"
+    default_message = "This adjustment has already been decided."
+
+
+class MakerCheckerViolation(LedgerError):
+    code = "maker_checker"
+    http_status = 403
+    default_message = "An adjustment must be approved or rejected by someone other than who proposed it."
