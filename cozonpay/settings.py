@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -316,3 +317,22 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "payments.outbox_sweep", "schedule": OUTBOX_SWEEP_INTERVAL_SECONDS}
+
+# --- Back office: disputes and reconciliation ---------------------------------------------------
+# How long a dispute may stay open before it shows as overdue (the admin and the dashboard).
+DISPUTE_TARGET_HOURS = env.int("DISPUTE_TARGET_HOURS", default=72)
+# The ledger integrity check runs every this many seconds; the nightly full run (ledger, then
+# yesterday's Monnify collections and disbursements) at RECONCILIATION_NIGHTLY_HOUR_UTC:30.
+RECONCILIATION_LEDGER_INTERVAL_SECONDS = env.int("RECONCILIATION_LEDGER_INTERVAL_SECONDS", default=600)
+RECONCILIATION_NIGHTLY_HOUR_UTC = env.int("RECONCILIATION_NIGHTLY_HOUR_UTC", default=0)
+# A payment of ours still pending this long after it started counts as a status mismatch when
+# Monnify says it is final (younger ones are still being polled).
+RECONCILIATION_GRACE_SECONDS = env.int("RECONCILIATION_GRACE_SECONDS", default=3600)
+# Reconciliation days are calendar days in this zone (Monnify's).
+RECONCILIATION_TIME_ZONE = "Africa/Lagos"
+CELERY_BEAT_SCHEDULE["reconcile-ledger"] = {"task": "payments.reconcile_ledger",
+                                            "schedule": RECONCILIATION_LEDGER_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["reconcile-nightly"] = {
+    "task": "payments.reconcile_nightly",
+    "schedule": crontab(hour=RECONCILIATION_NIGHTLY_HOUR_UTC, minute=30),
+}

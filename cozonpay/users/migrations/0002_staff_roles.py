@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("audit", "0003_immutability_triggers"),
         ("wallets", "0004_adjustment"),
-        ("payments", "0003_handlerrun_permissions"),
+        ("payments", "0004_disputes_reconciliation"),
         ("webhooks", "0002_webhookevent_permissions"),
     ]
 
