@@ -34,6 +34,7 @@ inside a transaction: Monnify is read first, then results are recorded.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections import defaultdict
@@ -43,6 +44,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -122,10 +124,16 @@ def _run_fail(run: ReconciliationRun, exc: Exception) -> None:
     _safe_alert(f":warning: Reconciliation {run} failed: {run.error}", f"reconciliation-failed:{run.pk}")
 
 
+def _jsonable(value: Any) -> Any:
+    """Evidence as stored: Monnify's decimals become strings, exactly as they were ("1005.00")."""
+    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
 def _record(run: ReconciliationRun, findings: Iterable[Finding]) -> list[tuple[Discrepancy, Finding]]:
     """Insert the findings not recorded before (unique per kind and reference); return the new ones."""
     created = []
     for finding in findings:
+        finding.ours, finding.theirs = _jsonable(finding.ours), _jsonable(finding.theirs)
         with transaction.atomic():
             discrepancy, was_created = Discrepancy.objects.get_or_create(
                 kind=finding.kind, reference=finding.reference[:255],

@@ -7,6 +7,12 @@ from django.contrib.auth.models import Group
 
 from cozonpay.users.roles import FINANCE, SUPPORT
 from tests.factories import UserFactory
+from tests.payments.conftest import (  # noqa: F401  (the Monnify sandbox fixtures, shared)
+    control,
+    monnify_settings,
+    sandbox,
+    sandbox_server,
+)
 
 STAFF_PASSWORD = "staff-password-123"
 
