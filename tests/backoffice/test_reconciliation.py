@@ -156,7 +156,7 @@ def test_a_day_of_1000_payments_with_20_planted_discrepancies(sandbox, monnify_s
     assert sorted(new_journals.values_list("reference", "kind")) == sorted(
         (f"monnify:txn:{ref}", "deposit") for ref in healable)
     assert Posting.objects.count() == postings_before + 6
-    for ref, (wallet, amount) in healable.items():
+    for ref, (_wallet, amount) in healable.items():
         assert Discrepancy.objects.get(reference=ref).heal_reference == f"monnify:txn:{ref}"
         assert sorted(Journal.objects.get(reference=f"monnify:txn:{ref}").postings.values_list("amount", flat=True)) \
             == [-amount, amount]
@@ -247,6 +247,7 @@ def test_finance_resolves_with_a_note_others_cannot(finance, support, plain_staf
                                                   note="Refunded the payer at Monnify")
     assert (resolved.status, resolved.resolved_by_id, resolved.resolution_note) == (
         "resolved", finance.pk, "Refunded the payer at Monnify")
-    assert AuditEvent.objects.filter(action="reconciliation.discrepancy.resolved", actor_id=str(finance.pk)).count() == 1
+    resolved_audit = AuditEvent.objects.filter(action="reconciliation.discrepancy.resolved", actor_id=str(finance.pk))
+    assert resolved_audit.count() == 1
     with pytest.raises(InvalidStateTransition):
         reconciliation.discrepancy_resolve(discrepancy_id=discrepancy.pk, actor=finance, note="again")
