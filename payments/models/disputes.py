@@ -109,7 +109,7 @@ class Dispute(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"dispute {self.public_id} on {self.reference} ({self.status})"
+        return f"dispute {str(self.public_id)[:8]} on {self.reference[:60]} ({self.status})"
 
     @property
     def is_active(self) -> bool:

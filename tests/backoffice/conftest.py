@@ -19,7 +19,9 @@ STAFF_PASSWORD = "staff-password-123"
 
 def make_staff(role: str | None, *, superuser: bool = False, email: str | None = None):
     extra = {"email": email} if email else {}
-    user = UserFactory(is_staff=True, is_superuser=superuser, password=STAFF_PASSWORD, **extra)
+    user = UserFactory(is_staff=True, is_superuser=superuser, **extra)
+    user.set_password(STAFF_PASSWORD)
+    user.save(update_fields=["password"])
     if role:
         user.groups.add(Group.objects.get(name=role))
     return type(user).objects.get(pk=user.pk)  # fresh: no cached permissions
