@@ -38,7 +38,12 @@ def test_finance_may_authorize_payouts_before_the_withdrawal_model_exists(financ
 
 
 def test_sync_is_idempotent_and_never_removes_a_grant():
+    from django.contrib.auth.models import Permission
+
+    finance = Group.objects.get(name="Finance")
+    finance.permissions.add(Permission.objects.get(codename="change_user"))  # granted by hand
     before = _perms("Finance")
     sync_staff_roles()
     sync_staff_roles()
     assert _perms("Finance") == before
+    assert "users.change_user" in before
