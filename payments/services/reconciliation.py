@@ -318,10 +318,11 @@ def _collection_findings(client, start: dt.datetime, end: dt.datetime) -> tuple[
             findings.append(finding)
 
     grace = timezone.now() - dt.timedelta(seconds=settings.RECONCILIATION_GRACE_SECONDS)
-    unmatched = (Deposit.objects.filter(created_at__gte=start, created_at__lt=end)
-                 .filter(Q(state__in=AT_STAKE) | Q(state__in=PENDING, created_at__lt=grace))
-                 .exclude(pk__in=matched))
-    for deposit in unmatched.iterator():
+    ours_of_the_day = (Deposit.objects.filter(created_at__gte=start, created_at__lt=end)
+                       .filter(Q(state__in=AT_STAKE) | Q(state__in=PENDING, created_at__lt=grace)))
+    for deposit in ours_of_the_day.iterator(chunk_size=2000):
+        if deposit.pk in matched:
+            continue  # skipped here rather than by a NOT IN of the whole day's ids
         lookups += 1
         try:
             if deposit.transaction_reference:
