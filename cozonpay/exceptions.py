@@ -54,6 +54,14 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
+class Forbidden(DomainError):
+    """The actor lacks the permission (staff roles: Support, Finance)."""
+
+    code = "permission_denied"
+    http_status = 403
+    default_message = "You do not have permission to do that."
+
+
 class InvalidStateTransition(DomainError):
     code = "invalid_state_transition"
     http_status = 409

@@ -334,3 +334,22 @@ CELERY_BEAT_SCHEDULE["deposits-end-of-day"] = {
     "task": "payments.deposits_end_of_day",
     "schedule": crontab(hour=23, minute=30),  # UTC
 }
+
+# --- Back office: disputes and reconciliation ---------------------------------------------------
+# How long a dispute may stay open before it shows as overdue (the admin and the dashboard).
+DISPUTE_TARGET_HOURS = env.int("DISPUTE_TARGET_HOURS", default=72)
+# The ledger integrity check runs every this many seconds; the nightly full run (ledger, then
+# yesterday's Monnify collections and disbursements) at RECONCILIATION_NIGHTLY_HOUR_UTC:30.
+RECONCILIATION_LEDGER_INTERVAL_SECONDS = env.int("RECONCILIATION_LEDGER_INTERVAL_SECONDS", default=600)
+RECONCILIATION_NIGHTLY_HOUR_UTC = env.int("RECONCILIATION_NIGHTLY_HOUR_UTC", default=0)
+# A payment of ours still pending this long after it started counts as a status mismatch when
+# Monnify says it is final (younger ones are still being polled).
+RECONCILIATION_GRACE_SECONDS = env.int("RECONCILIATION_GRACE_SECONDS", default=3600)
+# Reconciliation days are calendar days in this zone (Monnify's).
+RECONCILIATION_TIME_ZONE = "Africa/Lagos"
+CELERY_BEAT_SCHEDULE["reconcile-ledger"] = {"task": "payments.reconcile_ledger",
+                                            "schedule": RECONCILIATION_LEDGER_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["reconcile-nightly"] = {
+    "task": "payments.reconcile_nightly",
+    "schedule": crontab(hour=RECONCILIATION_NIGHTLY_HOUR_UTC, minute=30),
+}

@@ -7,6 +7,10 @@ from payments import views as payment_views
 
 from . import health
 
+admin.site.site_header = "CozonPay back office"
+admin.site.site_title = "CozonPay back office"
+admin.site.index_title = "Dashboard"
+
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),

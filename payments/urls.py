@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .apis import banks, deposits, notifications, transactions
+from .apis import banks, deposits, disputes, notifications, transactions
 
 urlpatterns = [
     path("banks", banks.BankListApi.as_view(), name="banks-list"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("notifications", notifications.NotificationListApi.as_view(), name="notifications-list"),
     path("notifications/<uuid:id>/read", notifications.NotificationReadApi.as_view(), name="notifications-read"),
     path("transactions", transactions.TransactionListApi.as_view(), name="transactions-list"),
+    path("disputes", disputes.DisputeListCreateApi.as_view(), name="disputes"),
+    path("disputes/<uuid:dispute_id>", disputes.DisputeDetailApi.as_view(), name="dispute-detail"),
 ]

@@ -18,4 +18,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The admin browser test (tests/backoffice/test_browser.py) drives Debian's Chromium through
+# Playwright (never a downloaded browser). Install it when it is missing and we may (root, apt-get);
+# otherwise that one test is skipped and pytest's summary says why.
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log="${TMPDIR:-/tmp}/cozonpay-chromium-install.log"
+    echo "installing chromium for the browser test (apt-get, log in $log)"
+    if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >"$log" 2>&1; then
+      echo "could not install chromium (see $log): the browser test will be skipped"
+    fi
+  else
+    echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser test will be skipped"
+  fi
+fi
+
 python -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"

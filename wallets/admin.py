@@ -1,10 +1,12 @@
 """Ledger screens. Ledger rows are read-only here: no add, change or delete. Money moves and
 status changes only through services (the freeze/unfreeze actions call them with
-actor=request.user, so they are audited like any other staff action)."""
+actor=request.user, so they are audited like any other staff action). Manual adjustments live in
+wallets/admin_adjustments.py (maker-checker)."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from cozonpay.backoffice import has_perm
 from cozonpay.exceptions import DomainError
 
 from .models import Hold, Journal, LedgerAccount, Posting
@@ -82,11 +84,14 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{account}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{done} wallet(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Freeze selected wallets (no debits)")
+    def has_freeze_permission(self, request):
+        return has_perm(request, "wallets.freeze_ledgeraccount")
+
+    @admin.action(description="Freeze selected wallets (no debits)", permissions=["freeze"])
     def freeze_wallets(self, request, queryset):
         self._apply(request, queryset, wallet_freeze, "frozen")
 
-    @admin.action(description="Unfreeze selected wallets")
+    @admin.action(description="Unfreeze selected wallets", permissions=["freeze"])
     def unfreeze_wallets(self, request, queryset):
         self._apply(request, queryset, wallet_unfreeze, "unfrozen")
 
@@ -122,3 +127,6 @@ class HoldAdmin(ReadOnlyAdmin):
     search_fields = ("reference", "public_id")
     readonly_fields = ("public_id", "account", "amount", "currency", "reference", "status", "expires_at",
                        "captured_amount", "journal", "created_at", "updated_at")
+
+
+from . import admin_adjustments  # noqa: E402,F401  (registers the Adjustment screens)

@@ -70,3 +70,14 @@ class AccountStateError(InvalidStateTransition):
 class RecipientNotFound(LedgerError):
     code = "recipient_not_found"
     default_message = "No CozonPay customer has that email address or phone number."
+
+
+class AdjustmentNotPending(InvalidStateTransition):
+    code = "adjustment_not_pending"
+    default_message = "This adjustment has already been decided."
+
+
+class MakerCheckerViolation(LedgerError):
+    code = "maker_checker"
+    http_status = 403
+    default_message = "An adjustment must be approved or rejected by someone other than who proposed it."

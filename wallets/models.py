@@ -21,6 +21,10 @@ Design overview
   so that the accounts every journal touches are not a hot row serializing the write path.
 * A `Hold` reserves funds on a wallet (`held += amount` only where available >= amount); it is
   then captured (a journal moves up to its amount; the rest is released), released, or expires.
+* An `Adjustment` is a correction staff make by hand (a credit, a debit or the reversal of a
+  journal) under maker-checker: one Finance user proposes it with a reason, a different one
+  approves it (a CHECK constraint refuses approver == proposer), and only the approval posts a
+  journal, against the suspense account, with the reference `adjustment:<public_id>`.
 * The database is the last guard (wallets/sql/*.sql): CHECK constraints on balance and held,
   non-zero posting amounts, posting currency == account currency, a deferred constraint
   trigger rejecting at COMMIT any journal whose postings do not sum to zero per currency, and
@@ -79,6 +83,7 @@ class LedgerAccount(models.Model):
 
     class Meta:
         ordering = ("id",)
+        permissions = [("freeze_ledgeraccount", "Can freeze and unfreeze customer wallets")]
         constraints = [
             models.UniqueConstraint(fields=["owner", "currency"], condition=Q(kind="customer_wallet"),
                                     name="ledger_wallet_owner_currency_unique"),
@@ -238,3 +243,79 @@ class Transfer(models.Model):
     @property
     def reference(self) -> str:
         return self.journal.reference
+
+
+class AdjustmentKind(models.TextChoices):
+    CREDIT = "credit", "Credit a wallet (from suspense)"
+    DEBIT = "debit", "Debit a wallet (to suspense)"
+    REVERSAL = "reversal", "Reverse a journal"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed (waiting for a second person)"
+    APPROVING = "approving", "Approved, posting"
+    APPROVED = "approved", "Approved and posted"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Approved, but the ledger refused it"
+
+
+ADJUSTMENT_PENDING_STATES = (AdjustmentStatus.PROPOSED, AdjustmentStatus.APPROVING)
+
+
+class Adjustment(models.Model):
+    """A manual correction under maker-checker (wallets/services/adjustments.py).
+
+    `proposed` -> `approving` (claimed by the approver, committed) -> `approved` (journal posted)
+    or `failed` (the ledger refused: nothing moved); `proposed` -> `rejected`. Only the approval
+    posts, and the journal reference `adjustment:<public_id>` makes the posting happen at most once
+    however often the approval is retried."""
+
+    id = models.BigAutoField(primary_key=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=AdjustmentKind.choices)
+    status = models.CharField(max_length=10, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PROPOSED,
+                              db_index=True)
+    account = models.ForeignKey(LedgerAccount, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="adjustments", help_text="The customer wallet credited or debited")
+    amount = models.BigIntegerField(null=True, blank=True, help_text="kobo (credit and debit)")
+    currency = models.CharField(max_length=3, default="NGN")
+    reverses = models.ForeignKey(Journal, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reversal_adjustments", help_text="The journal to reverse")
+    reason = models.TextField()
+    source_reference = models.CharField(max_length=255, blank=True, db_index=True,
+                                        help_text="What asked for it, e.g. dispute:<id> or discrepancy:<id>")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    journal = models.OneToOneField(Journal, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="adjustment")
+    failure_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        permissions = [("approve_adjustment", "Can approve or reject adjustments proposed by someone else")]
+        constraints = [
+            # Maker-checker, in the database: whoever decides is not whoever proposed.
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                                   name="adjustment_checker_is_not_maker"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=["credit", "debit"], account__isnull=False, amount__gt=0, reverses__isnull=True)
+                           | Q(kind="reversal", reverses__isnull=False, amount__isnull=True)),
+                name="adjustment_kind_shape",
+            ),
+            models.CheckConstraint(condition=~Q(status="approved") | Q(journal__isnull=False),
+                                   name="adjustment_approved_has_journal"),
+            models.CheckConstraint(condition=Q(status="proposed") | Q(decided_by__isnull=False),
+                                   name="adjustment_decided_has_decider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"adjustment {self.public_id} {self.kind} ({self.status})"
+
+    @property
+    def reference(self) -> str:
+        """The journal reference this adjustment posts (and the audit trail's key)."""
+        return f"adjustment:{self.public_id}"

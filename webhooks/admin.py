@@ -3,6 +3,8 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from cozonpay.backoffice import has_perm
+
 from . import services
 from .exceptions import WebhookNotReplayable
 from .models import WebhookEvent
@@ -48,6 +50,4 @@ class WebhookEventAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} webhook(s) queued for processing.")
 
     def has_replay_permission(self, request):
-        return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or request.user.has_perm("webhooks.view_webhookevent")
-        )
+        return has_perm(request, "webhooks.replay_webhookevent")

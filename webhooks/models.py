@@ -58,6 +58,7 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ("-id",)
+        permissions = [("replay_webhookevent", "Can replay webhooks")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due_idx")]
 
     def __str__(self) -> str:

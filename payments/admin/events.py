@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from cozonpay.backoffice import has_perm
 from cozonpay.exceptions import DomainError
 
 from ..events import services as events
@@ -67,9 +68,10 @@ class DeadLetterAdmin(admin.ModelAdmin):
         return False
 
     def has_retry_permission(self, request):
-        return request.user.is_superuser or request.user.has_perm("payments.change_handlerrun")
+        return has_perm(request, "payments.retry_handlerrun")
 
-    has_discard_permission = has_retry_permission
+    def has_discard_permission(self, request):
+        return has_perm(request, "payments.discard_handlerrun")
 
     @admin.action(description="Retry (fresh attempts; handlers are idempotent)", permissions=["retry"])
     def retry(self, request, queryset):

@@ -1,5 +1,5 @@
 """Payments: money crossing the boundary (deposits, withdrawals, refunds), the payment event
-pipeline, and customer notifications.
+pipeline, customer notifications, disputes and reconciliation.
 
 Event pipeline. Every payment state change writes an `OutboxEvent` in the same transaction. Each
 event fans out to one `HandlerRun` per registered handler (payments.events.registry), which is
@@ -18,6 +18,16 @@ from .deposits import (  # noqa: F401
     DepositFlag,
     DepositState,
 )
+from .disputes import (  # noqa: F401
+    DISPUTE_ACTIVE_STATES,
+    MONEY_OUTCOMES,
+    Dispute,
+    DisputeNote,
+    DisputeOutcome,
+    DisputeReason,
+    DisputeStatus,
+    DisputeSubject,
+)
 from .events import (  # noqa: F401
     DeadLetter,
     HandlerRun,
@@ -26,4 +36,13 @@ from .events import (  # noqa: F401
 )
 from .notifications import (  # noqa: F401
     Notification,
+)
+from .reconciliation import (  # noqa: F401
+    Discrepancy,
+    DiscrepancyKind,
+    DiscrepancySource,
+    DiscrepancyStatus,
+    ReconciliationRun,
+    ReconciliationScope,
+    RunStatus,
 )

@@ -48,6 +48,10 @@ class HandlerRun(models.Model):
 
     class Meta:
         ordering = ("-id",)
+        permissions = [
+            ("retry_handlerrun", "Can retry dead letters"),
+            ("discard_handlerrun", "Can discard dead letters (the handler's effect will never happen)"),
+        ]
         constraints = [models.UniqueConstraint(fields=["event", "handler"], name="handler_run_event_handler_unique")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="handler_run_due_idx")]
 

@@ -120,6 +120,7 @@ class SandboxApp:
         a("POST", "/api/v2/disbursements/single/resend-otp", lambda sb, r: tr.resend_otp(sb, r.json_object()))
         a("GET", "/api/v2/disbursements/single/summary", lambda sb, r: tr.summary(sb, r.query))
         a("GET", "/api/v2/disbursements/single/transactions", lambda sb, r: tr.transfers_list(sb, r.query))
+        a("GET", "/api/v2/disbursements/search-transactions", lambda sb, r: tr.transfers_search(sb, r.query))
         a("GET", "/api/v2/disbursements/wallet-balance", lambda sb, r: tr.wallet_balance(sb, r.query))
         a("GET", "/api/v1/disbursements/account/validate", lambda sb, r: tr.account_validate(sb, r.query))
         a("GET", "/api/v1/banks", lambda sb, r: tr.banks(sb))

@@ -264,6 +264,31 @@ def transfers_list(sb: Sandbox, query: dict) -> dict:
     return spring_page(items, _int(query.get("pageNo"), 0, "pageNo"), _int(query.get("pageSize"), 10, "pageSize"))
 
 
+def transfers_search(sb: Sandbox, query: dict) -> dict:
+    """``GET /api/v2/disbursements/search-transactions`` (MONNIFY.md 4.6): single transfers from the
+    wallet ``sourceAccountNumber`` (mandatory), created in [startDate, endDate] (epoch ms), newest
+    first, optionally within [amountFrom, amountTo] naira."""
+    source = query.get("sourceAccountNumber")
+    if not source:
+        raise ApiError(400, "sourceAccountNumber is required")
+    wallet = sb.config["wallet_account_number"]
+    if wallet and source != wallet:
+        raise ApiError(404, f"Wallet {source} not found")
+    start = _int(query.get("startDate"), 0, "startDate")
+    end = _int(query.get("endDate"), 0, "endDate")
+    low = parse_naira(query["amountFrom"], "amountFrom") if query.get("amountFrom") else None
+    high = parse_naira(query["amountTo"], "amountTo") if query.get("amountTo") else None
+    items = []
+    for d in sorted(sb.disbursements.values(), key=lambda d: d["created_at"], reverse=True):
+        created = data.epoch_ms(d["created_at"])
+        if start and created < start or end and created > end:
+            continue
+        if low is not None and d["amount_kobo"] < low or high is not None and d["amount_kobo"] > high:
+            continue
+        items.append(_summary_body(sb, d))
+    return spring_page(items, _int(query.get("pageNo"), 0, "pageNo"), _int(query.get("pageSize"), 10, "pageSize"))
+
+
 def control_resolve(sb: Sandbox, reference: str, body: dict) -> dict:
     d = sb.disbursements.get(reference)
     if d is None:

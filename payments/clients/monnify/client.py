@@ -566,6 +566,24 @@ class MonnifyClient:
                                references=[reference, *audit_references])
         return self._typed(Disbursement.from_body, result, write=False, method="GET", path=path)
 
+    def disbursement_search(
+        self,
+        *,
+        from_ms: int | None = None,
+        to_ms: int | None = None,
+        page: int = 0,
+        size: int = 100,
+        audit_references: Iterable[str] = (),
+    ) -> Page[Disbursement]:
+        """``GET /api/v2/disbursements/search-transactions`` (MONNIFY.md 4.6): the single transfers
+        from our wallet created between ``from_ms`` and ``to_ms`` (epoch ms), a page at a time."""
+        path = "/api/v2/disbursements/search-transactions"
+        query = {"sourceAccountNumber": self.wallet_account_number, "pageNo": page, "pageSize": size,
+                 "startDate": from_ms, "endDate": to_ms}
+        result = self._request("GET", path, op="disbursement_search", safe=True, query=query,
+                               references=list(audit_references))
+        return self._typed(lambda b: Page.from_body(b, Disbursement), result, write=False, method="GET", path=path)
+
     def wallet_balance(self, account_number: str | None = None) -> WalletBalance:
         path = "/api/v2/disbursements/wallet-balance"
         result = self._request("GET", path, op="wallet_balance", safe=True,
