@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -214,6 +215,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks are sent to (a test worker gets its own so parallel runs sharing a Redis never meet).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -316,3 +319,29 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "payments.outbox_sweep", "schedule": OUTBOX_SWEEP_INTERVAL_SECONDS}
+
+# --- Withdrawals and refunds (payments/services/withdrawals.py, refunds.py) --------------------------
+# Smallest withdrawal Monnify accepts (kobo).
+WITHDRAWAL_MIN_AMOUNT_KOBO = env.int("WITHDRAWAL_MIN_AMOUNT_KOBO", default=1_000)
+# How long a withdrawal's hold lives. Past it, the hold is released only when Monnify confirms the
+# transfer failed or that it has no record of it (never on a timer alone).
+WITHDRAWAL_HOLD_TTL_SECONDS = env.int("WITHDRAWAL_HOLD_TTL_SECONDS", default=24 * 3600)
+# A claimed submission is not second-guessed by the poller before this many seconds (longer than
+# one Monnify call can take).
+WITHDRAWAL_SUBMIT_GRACE_SECONDS = env.int(
+    "WITHDRAWAL_SUBMIT_GRACE_SECONDS", default=int(MONNIFY_CONNECT_TIMEOUT + MONNIFY_READ_TIMEOUT) + 15
+)
+# initiated / funds_held rows older than this (worker died, broker down) are re-driven by the poller.
+WITHDRAWAL_STALE_SECONDS = env.int("WITHDRAWAL_STALE_SECONDS", default=120)
+# Times the same reference is re-sent after Monnify said it has no record of it, before giving up
+# (the hold is then released, once Monnify still has no record of it).
+WITHDRAWAL_MAX_SUBMIT_ATTEMPTS = env.int("WITHDRAWAL_MAX_SUBMIT_ATTEMPTS", default=5)
+# The end-of-day report alerts ops (Slack) about any payout still unresolved after this long.
+WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS = env.int("WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS", default=3600)
+# When the end-of-day report runs (UTC; 22:00 UTC is 23:00 in Lagos).
+WITHDRAWAL_REPORT_HOUR_UTC = env.int("WITHDRAWAL_REPORT_HOUR_UTC", default=22)
+CELERY_BEAT_SCHEDULE["withdrawals-poll"] = {"task": "payments.withdrawals_poll",
+                                            "schedule": PAYMENTS_POLL_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["refunds-poll"] = {"task": "payments.refunds_poll", "schedule": PAYMENTS_POLL_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["withdrawals-eod-report"] = {"task": "payments.withdrawals_eod_report",
+                                                  "schedule": crontab(hour=WITHDRAWAL_REPORT_HOUR_UTC, minute=0)}

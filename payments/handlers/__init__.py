@@ -1,2 +1,4 @@
 """Event (outbox) and webhook handlers of the payments app, one module per flow.
 Imported by PaymentsConfig.ready() so they are registered before anything is emitted."""
+
+from . import refunds, withdrawals  # noqa: F401

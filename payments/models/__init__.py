@@ -25,3 +25,17 @@ from .events import (  # noqa: F401
 from .notifications import (  # noqa: F401
     Notification,
 )
+from .refunds import (  # noqa: F401
+    REFUND_FINAL_STATES,
+    REFUND_PENDING_STATES,
+    Refund,
+    RefundOrigin,
+    RefundState,
+)
+from .withdrawals import (  # noqa: F401
+    WITHDRAWAL_AT_PROVIDER_STATES,
+    WITHDRAWAL_FINAL_STATES,
+    WITHDRAWAL_PENDING_STATES,
+    Withdrawal,
+    WithdrawalState,
+)
