@@ -1,3 +1,3 @@
 """Payments admin screens, one module per area; importing registers them."""
 
-from . import events  # noqa: F401
+from . import events, refunds, withdrawals  # noqa: F401
