@@ -64,7 +64,7 @@ class CeleryWorker:
                 "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
         if beat_schedule is not None:
             args += ["-B", "-s", str(beat_schedule)]
-        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop paths
+        self._log = open(log_path, "ab")
         self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
@@ -125,12 +125,7 @@ def _use_broker_here(broker_url: str, transport_options: dict, queue: str):
     saved_env = os.environ.get("CELERY_BROKER_URL")  # Celery's broker_url reads this first
 
     def _reset_connections() -> None:
-        pool = app.__dict__.get("_pool") or getattr(app, "_pool", None)
-        if pool is not None:
-            try:
-                pool.force_close_all()
-            except Exception:  # noqa: S110 - best effort: the pool may already be closed
-                pass
+        # Forget (do not close: kombu shares pools per URL across the process) the cached pools.
         app._pool = None
         app.__dict__.pop("amqp", None)
         reset_broker_backoff()
@@ -204,5 +199,5 @@ def worker_process(transactional_db, tmp_path, sandbox_server):
                 import redis
 
                 redis.Redis.from_url(redis_url).delete(queue)
-            except Exception:  # noqa: S110 - best effort cleanup
+            except Exception:
                 pass

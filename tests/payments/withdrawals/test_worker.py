@@ -6,10 +6,8 @@ from __future__ import annotations
 import pytest
 
 from payments.models import Withdrawal, WithdrawalState
-from payments.services import withdrawals as service
 from tests.factories import make_wallet
 from tests.payments.conftest import wait_until
-from tests.payments.worker import worker_process  # noqa: F401 - the fixture
 from wallets.models import Hold, HoldStatus
 from wallets.selectors import ledger_integrity_check
 
