@@ -191,13 +191,15 @@ CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker")))
-    for _sub in ("in", "processed"):
+    for _sub in ("in", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
             "data_folder_in": str(_broker_dir / "in"),
             "data_folder_out": str(_broker_dir / "in"),
             "processed_folder": str(_broker_dir / "processed"),
+            # Broadcast (remote control) exchanges; kombu's default is ./control in the working directory.
+            "control_folder": str(_broker_dir / "control"),
             "store_processed": False,
         }
     )

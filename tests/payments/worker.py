@@ -65,8 +65,9 @@ class CeleryWorker:
         if beat_schedule is not None:
             args += ["-B", "-s", str(beat_schedule)]
         self._log = open(log_path, "ab")
-        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        # cwd: a scratch folder, so nothing the worker writes lands in the repository.
+        self.process = subprocess.Popen(args, cwd=log_path.parent, env={**env, "PYTHONPATH": str(ROOT)},
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
     def pid(self) -> int:
@@ -171,11 +172,12 @@ def worker_process(transactional_db, tmp_path, sandbox_server):
         env_base["CELERY_BROKER_URL"] = redis_url
     else:
         broker_dir = tmp_path / "broker"
-        for sub in ("in", "processed"):
+        for sub in ("in", "processed", "control"):
             (broker_dir / sub).mkdir(parents=True, exist_ok=True)
         broker_url = "filesystem://"
         transport_options = {"data_folder_in": str(broker_dir / "in"), "data_folder_out": str(broker_dir / "in"),
-                             "processed_folder": str(broker_dir / "processed"), "store_processed": False}
+                             "processed_folder": str(broker_dir / "processed"),
+                             "control_folder": str(broker_dir / "control"), "store_processed": False}
         env_base["CELERY_BROKER_URL"] = "filesystem://"
         env_base["CELERY_FILESYSTEM_BROKER_DIR"] = str(broker_dir)
     restore = _use_broker_here(broker_url, transport_options, queue)
