@@ -191,13 +191,15 @@ CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker")))
-    for _sub in ("in", "processed"):
+    for _sub in ("in", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
             "data_folder_in": str(_broker_dir / "in"),
             "data_folder_out": str(_broker_dir / "in"),
             "processed_folder": str(_broker_dir / "processed"),
+            # Broadcast (remote control) exchanges; kombu's default is ./control in the working directory.
+            "control_folder": str(_broker_dir / "control"),
             "store_processed": False,
         }
     )
@@ -215,6 +217,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks are sent to (a test worker gets its own so parallel runs sharing a Redis never meet).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -353,3 +357,29 @@ CELERY_BEAT_SCHEDULE["reconcile-nightly"] = {
     "task": "payments.reconcile_nightly",
     "schedule": crontab(hour=RECONCILIATION_NIGHTLY_HOUR_UTC, minute=30),
 }
+
+# --- Withdrawals and refunds (payments/services/withdrawals.py, refunds.py) --------------------------
+# Smallest withdrawal Monnify accepts (kobo).
+WITHDRAWAL_MIN_AMOUNT_KOBO = env.int("WITHDRAWAL_MIN_AMOUNT_KOBO", default=1_000)
+# How long a withdrawal's hold lives. Past it, the hold is released only when Monnify confirms the
+# transfer failed or that it has no record of it (never on a timer alone).
+WITHDRAWAL_HOLD_TTL_SECONDS = env.int("WITHDRAWAL_HOLD_TTL_SECONDS", default=24 * 3600)
+# A claimed submission is not second-guessed by the poller before this many seconds (longer than
+# one Monnify call can take).
+WITHDRAWAL_SUBMIT_GRACE_SECONDS = env.int(
+    "WITHDRAWAL_SUBMIT_GRACE_SECONDS", default=int(MONNIFY_CONNECT_TIMEOUT + MONNIFY_READ_TIMEOUT) + 15
+)
+# initiated / funds_held rows older than this (worker died, broker down) are re-driven by the poller.
+WITHDRAWAL_STALE_SECONDS = env.int("WITHDRAWAL_STALE_SECONDS", default=120)
+# Times the same reference is re-sent after Monnify said it has no record of it, before giving up
+# (the hold is then released, once Monnify still has no record of it).
+WITHDRAWAL_MAX_SUBMIT_ATTEMPTS = env.int("WITHDRAWAL_MAX_SUBMIT_ATTEMPTS", default=5)
+# The end-of-day report alerts ops (Slack) about any payout still unresolved after this long.
+WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS = env.int("WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS", default=3600)
+# When the end-of-day report runs (UTC; 22:00 UTC is 23:00 in Lagos).
+WITHDRAWAL_REPORT_HOUR_UTC = env.int("WITHDRAWAL_REPORT_HOUR_UTC", default=22)
+CELERY_BEAT_SCHEDULE["withdrawals-poll"] = {"task": "payments.withdrawals_poll",
+                                            "schedule": PAYMENTS_POLL_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["refunds-poll"] = {"task": "payments.refunds_poll", "schedule": PAYMENTS_POLL_INTERVAL_SECONDS}
+CELERY_BEAT_SCHEDULE["withdrawals-eod-report"] = {"task": "payments.withdrawals_eod_report",
+                                                  "schedule": crontab(hour=WITHDRAWAL_REPORT_HOUR_UTC, minute=0)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .apis import banks, deposits, disputes, notifications, transactions
+from .apis import banks, deposits, disputes, notifications, transactions, withdrawals
 
 urlpatterns = [
     path("banks", banks.BankListApi.as_view(), name="banks-list"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("transactions", transactions.TransactionListApi.as_view(), name="transactions-list"),
     path("disputes", disputes.DisputeListCreateApi.as_view(), name="disputes"),
     path("disputes/<uuid:dispute_id>", disputes.DisputeDetailApi.as_view(), name="dispute-detail"),
+    path("withdrawals", withdrawals.WithdrawalListCreateApi.as_view(), name="withdrawals"),
+    path("withdrawals/<uuid:withdrawal_id>", withdrawals.WithdrawalDetailApi.as_view(), name="withdrawal-detail"),
 ]

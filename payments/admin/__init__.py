@@ -1,3 +1,3 @@
 """Payments admin screens, one module per area; importing registers them."""
 
-from . import disputes, events, reconciliation  # noqa: F401
+from . import disputes, events, reconciliation, refunds, withdrawals  # noqa: F401

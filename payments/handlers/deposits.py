@@ -120,15 +120,12 @@ def notify_deposit_failed(event) -> None:
            dedupe_key=f"{event.public_id}:deposit.{deposit.state}")
 
 
-@event_handler("payment.credit_refused", name="notify_deposit_refused")
-def notify_deposit_refused(event) -> None:
+@event_handler("payment.credit_refused", name="alert_ops_deposit_refused")
+def alert_ops_deposit_refused(event) -> None:
+    """The customer hears from the refund flow (refund requested / completed); ops hear it here."""
     deposit = _deposit(event)
     if deposit is None or event.aggregate_type != "deposit":
         return
-    notify(user=deposit.user, kind="deposit.refund_pending", title="We are returning your payment",
-           body=f"We received {format_naira(deposit.amount_paid)} but could not add it to your wallet "
-                f"({deposit.failure_reason}). It is being refunded to you.",
-           dedupe_key=f"{event.public_id}:deposit.refund_pending")
     ops_alert(text=f"Deposit {deposit.payment_reference} could not be credited: {deposit.failure_reason} "
                    f"(flag {deposit.flag or 'none'}); refund started.",
               dedupe_key=f"deposit-refused:{deposit.payment_reference}")

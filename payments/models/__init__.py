@@ -46,3 +46,18 @@ from .reconciliation import (  # noqa: F401
     ReconciliationScope,
     RunStatus,
 )
+from .refunds import (  # noqa: F401
+    REFUND_FINAL_STATES,
+    REFUND_PENDING_STATES,
+    Refund,
+    RefundOrigin,
+    RefundState,
+)
+from .withdrawals import (  # noqa: F401
+    WITHDRAWAL_AT_PROVIDER_STATES,
+    WITHDRAWAL_FINAL_STATES,
+    WITHDRAWAL_PENDING_STATES,
+    WITHDRAWAL_UNKNOWN_STATES,
+    Withdrawal,
+    WithdrawalState,
+)

@@ -62,7 +62,8 @@ def test_dashboard_counts_what_needs_a_person(settings):
         "3", "/admin/payments/discrepancy/?status__exact=open")
     assert figures["Needs attention / missing ours"] == (
         "2", "/admin/payments/discrepancy/?status__exact=open&kind__exact=missing_ours")
-    assert figures["Needs attention / Unknown-outcome payouts"] == ("-", "")
+    assert figures["Needs attention / Unknown-outcome payouts"] == (
+        "0", "/admin/payments/withdrawal/?state__in=submitted%2Cunknown")
     assert figures["Open disputes (target 48 h) / Open or investigating"][0] == "2"
     assert figures["Open disputes (target 48 h) / Over the 48 h target"] == (
         "1", "/admin/payments/dispute/?overdue=yes")
@@ -79,7 +80,7 @@ def test_index_shows_the_dashboard_to_roles_only(finance, support, plain_staff):
         page = client.get("/admin/").content.decode()
         assert ('id="backoffice-dashboard"' in page) is shown
         if shown:
-            assert "Withdrawals are not live yet." in page
+            assert "Pending withdrawals by age" in page and "Withdrawals are not live yet." not in page
 
 
 def test_every_dashboard_link_opens_its_filtered_list(finance, superuser):

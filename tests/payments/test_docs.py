@@ -11,7 +11,7 @@ from payments.management.commands.fsm_mermaid import diagram_block, marker
 DOC = Path(__file__).resolve().parents[2] / "docs" / "payments.md"
 
 
-@pytest.mark.parametrize("label", ["payments.Deposit"])
+@pytest.mark.parametrize("label", ["payments.Deposit", "payments.Withdrawal", "payments.Refund"])
 def test_committed_diagram_matches_the_code(label):
     name = marker(label)
     match = re.search(rf"<!-- {name}-diagram:start -->\n(.*?)\n<!-- {name}-diagram:end -->", DOC.read_text(), re.S)
