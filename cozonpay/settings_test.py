@@ -17,6 +17,15 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("AUDIT_SEAL_HORIZON_SECONDS", "0")
 if not os.environ.get("CELERY_BROKER_URL"):
     os.environ["CELERY_BROKER_URL"] = "memory://"
+# Each pytest-xdist worker gets its own Redis database: tests clear the cache (FLUSHDB), which
+# must not wipe another worker's throttle counters or cached banks mid-test.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("REDIS_URL") and _worker.startswith("gw"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(os.environ["REDIS_URL"])
+    _db = 15 - (int(_worker[2:]) % 12)
+    os.environ["REDIS_URL"] = urlunsplit(_parts._replace(path=f"/{_db}"))
 
 from .settings import *  # noqa: F403
 
