@@ -27,7 +27,7 @@ if os.environ.get("REDIS_URL") and _worker.startswith("gw"):
     _db = 15 - (int(_worker[2:]) % 12)
     os.environ["REDIS_URL"] = urlunsplit(_parts._replace(path=f"/{_db}"))
 
-from .settings import *  # noqa: F403
+from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]

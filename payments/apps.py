@@ -8,3 +8,6 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         # Register event and webhook handlers.
         from . import handlers  # noqa: F401
+        from .services import payouts
+
+        payouts.register()  # reconciliation matches Monnify's disbursements with our withdrawals

@@ -39,6 +39,7 @@ FINANCE_PERMISSIONS = (
     "wallets.add_adjustment",
     "wallets.approve_adjustment",
     "payments.authorize_payout",
+    "payments.refund_payment",
     "payments.resolve_discrepancy",
     "payments.run_reconciliation",
 )
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS = {SUPPORT: SUPPORT_PERMISSIONS, FINANCE: FINANCE_PERMISSIONS}
 # the model's own `Meta.permissions` (same codename) finds and reuses it when it arrives.
 PLACEHOLDER_PERMISSIONS = {
     "payments.authorize_payout": ("withdrawal", "Can authorize payouts (withdrawals awaiting approval)"),
+    "payments.refund_payment": ("refund", "Can refund customer payments through Monnify"),
 }
 
 

@@ -24,6 +24,8 @@ class RefundRequestForm(forms.Form):
 
 @admin.register(Refund)
 class RefundAdmin(_FinanceAdmin):
+    finance_permission = "payments.refund_payment"
+
     list_display = ("reference", "user", "amount", "origin", "state", "provider_status", "transaction_reference",
                     "created_at", "staff_links")
     list_filter = ("state", "origin", "created_at")

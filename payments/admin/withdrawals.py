@@ -48,9 +48,12 @@ class _FinanceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    #: the permission that Finance's actions on this screen need (cozonpay/users/roles.py)
+    finance_permission = "payments.authorize_payout"
+
     def has_finance_permission(self, request, obj=None):
-        opts = self.model._meta
-        return request.user.is_superuser or request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or request.user.has_perm(self.finance_permission))
 
     def _staff_form(self, request, form_class, *, title, submit_label, subject=None, explanation="", on_valid):
         if not self.has_finance_permission(request):

@@ -79,13 +79,15 @@ class DisputeTarget:
 
 
 def withdrawal_target(*, user, reference: str) -> DisputeTarget | None:
-    """Seam for issue 8: the customer's withdrawal with this reference, if any. Returns None until
-    payments.models has a Withdrawal (the lead wires the lookup and its journal reference)."""
-    from .. import models
+    """The customer's withdrawal with this reference, if any."""
+    from ..models import Withdrawal
 
-    if not hasattr(models, "Withdrawal"):
+    withdrawal = Withdrawal.objects.filter(user=user, reference=reference).first()
+    if withdrawal is None:
         return None
-    return None  # wire: Withdrawal.objects.filter(user=user, <reference field>=reference) -> DisputeTarget
+    # The payout's journal (empty until Monnify confirmed it: nothing to reverse yet).
+    return DisputeTarget(subject_type=DisputeSubject.WITHDRAWAL, journal_reference=withdrawal.capture_reference,
+                         amount=withdrawal.amount + withdrawal.fee, currency=withdrawal.currency)
 
 
 def dispute_target_find(*, user, reference: str) -> DisputeTarget:

@@ -13,6 +13,7 @@ SUPPORT = {"wallets.freeze_ledgeraccount", "payments.retry_handlerrun", "webhook
            "payments.add_dispute", "payments.annotate_dispute"}
 FINANCE = SUPPORT | {"payments.discard_handlerrun", "payments.resolve_dispute", "payments.resolve_dispute_with_money",
                      "wallets.add_adjustment", "wallets.approve_adjustment", "payments.authorize_payout",
+                     "payments.refund_payment",
                      "payments.resolve_discrepancy", "payments.run_reconciliation"}
 
 
@@ -47,3 +48,17 @@ def test_sync_is_idempotent_and_never_removes_a_grant():
     sync_staff_roles()
     assert _perms("Finance") == before
     assert "users.change_user" in before
+
+
+def test_payout_and_refund_screens_need_finance(finance, support):
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from payments.models import Refund, Withdrawal
+
+    for model in (Withdrawal, Refund):
+        model_admin = site._registry[model]
+        for user, allowed in ((finance, True), (support, False)):
+            request = RequestFactory().get("/admin/")
+            request.user = user
+            assert model_admin.has_finance_permission(request) is allowed, (model.__name__, user)
