@@ -29,3 +29,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+from tests.worker import worker_process  # noqa: E402,F401 - the real Celery worker fixture (tests/worker.py)

@@ -1,58 +1,35 @@
 """Redis is a doorbell, PostgreSQL the truth: with the broker down, webhooks are still stored and
 acknowledged; when it returns, the beat sweeper and a real worker process every one of them."""
 
-import contextlib
 import json
 import shutil
 
 import pytest
 from django.test import Client
 
-from cozonpay.celery import app
-from cozonpay.enqueue import reset_broker_backoff
 from webhooks.models import WebhookEvent, WebhookStatus
 from webhooks.signatures import monnify_signature
 
-from ..worker import CeleryWorker, RedisServer, wait_for
+from ..worker import RedisServer, wait_for
 from .conftest import sample
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-@contextlib.contextmanager
-def broker(url: str):
-    """Point this process's Celery app at `url` (the app under test publishes there)."""
-    def reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-        reset_broker_backoff()
-
-    keys = ("broker_url", "broker_write_url", "broker_read_url")
-    previous = {key: app.conf[key] for key in keys}
-    for key in keys:
-        app.conf[key] = url
-    reset_pools()
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            app.conf[key] = value
-        reset_pools()
-
-
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed on this machine")
-def test_redis_down_while_200_webhooks_arrive_then_all_processed(settings, caplog):
+def test_redis_down_while_200_webhooks_arrive_then_all_processed(settings, caplog, monkeypatch, request):
     redis = RedisServer()  # not started: "Redis is down"
+    monkeypatch.setenv("REDIS_URL", redis.url)
+    worker_process = request.getfixturevalue("worker_process")  # this process now publishes to that Redis
     payload = sample("SUCCESSFUL_DISBURSEMENT")
     client = Client()
     codes = []
-    with broker(redis.url):
-        for i in range(200):
-            payload["eventData"]["reference"] = f"wd_outage_{i:03d}"
-            body = json.dumps(payload, separators=(",", ":")).encode()
-            response = client.post("/webhooks/monnify", data=body, content_type="application/json",
-                                   HTTP_MONNIFY_SIGNATURE=monnify_signature(body, settings.MONNIFY_SECRET_KEY))
-            codes.append(response.status_code)
+    for i in range(200):
+        payload["eventData"]["reference"] = f"wd_outage_{i:03d}"
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        response = client.post("/webhooks/monnify", data=body, content_type="application/json",
+                               HTTP_MONNIFY_SIGNATURE=monnify_signature(body, settings.MONNIFY_SECRET_KEY))
+        codes.append(response.status_code)
     # then: all acknowledged, all durable, none processed yet
     assert codes == [200] * 200
     failures = [r for r in caplog.records if r.getMessage().startswith("enqueue failed")]
@@ -61,14 +38,11 @@ def test_redis_down_while_200_webhooks_arrive_then_all_processed(settings, caplo
     assert WebhookEvent.objects.filter(status=WebhookStatus.RECEIVED).count() == 200
     # when Redis returns, with a worker and the beat sweeper running
     redis.start()
-    try:
-        with CeleryWorker(broker=redis.url, beat=True, env={"WEBHOOK_SWEEP_INTERVAL_SECONDS": "2"},
-                          concurrency=2):
-            wait_for(lambda: not WebhookEvent.objects.filter(
-                status__in=[WebhookStatus.RECEIVED, WebhookStatus.PROCESSING, WebhookStatus.FAILED]).exists(),
-                timeout=60, interval=0.5, message="all 200 webhooks processed within a minute")
-    finally:
-        redis.stop()
+    request.addfinalizer(redis.stop)
+    worker_process(beat=True, env={"WEBHOOK_SWEEP_INTERVAL_SECONDS": "2"})
+    wait_for(lambda: not WebhookEvent.objects.filter(
+        status__in=[WebhookStatus.RECEIVED, WebhookStatus.PROCESSING, WebhookStatus.FAILED]).exists(),
+        timeout=60, interval=0.5, message="all 200 webhooks processed within a minute")
     assert WebhookEvent.objects.count() == 200
     assert WebhookEvent.objects.exclude(status__in=[WebhookStatus.PROCESSED, WebhookStatus.IGNORED]).count() == 0
     assert set(WebhookEvent.objects.values_list("attempts", flat=True)) == {1}

@@ -9,13 +9,13 @@ from payments.services import deposits as deposit_services
 from wallets.models import Journal, Posting
 from webhooks.models import WebhookEvent, WebhookStatus
 
-from ...worker import CeleryWorker, filesystem_broker, wait_for
+from ...worker import wait_for
 from .conftest import wallet_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def test_worker_sigkilled_mid_verification(flow, customer, tmp_path):
+def test_worker_sigkilled_mid_verification(flow, customer, worker_process):
     # given a paid checkout whose status query will hang (the worker will be stuck inside it)
     deposit = deposit_services.deposit_checkout_create(user=customer, wallet=wallet_of(customer), amount=180_000)
     flow.control.post(f"/sandbox/checkouts/{deposit.transaction_reference}/complete", {"outcome": "PAID"})
@@ -26,10 +26,8 @@ def test_worker_sigkilled_mid_verification(flow, customer, tmp_path):
                                 HTTP_MONNIFY_SIGNATURE=call["headers"]["monnify-signature"])
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
-    broker, broker_env = filesystem_broker(tmp_path / "broker")
-    env = {**broker_env, "MONNIFY_BASE_URL": flow.control.url, "MONNIFY_READ_TIMEOUT": "30",
-           "WEBHOOK_SWEEP_INTERVAL_SECONDS": "1", "WEBHOOK_LEASE_SECONDS": "4", "WEBHOOK_RETRY_BASE_SECONDS": "0"}
-    first = CeleryWorker(broker=broker, env=env, beat=True).start()
+    env = {"MONNIFY_READ_TIMEOUT": "30", "WEBHOOK_LEASE_SECONDS": "4", "WEBHOOK_RETRY_BASE_SECONDS": "0"}
+    first = worker_process(env=env, beat=True)
     try:
         wait_for(lambda: WebhookEvent.objects.get(pk=event.pk).status == WebhookStatus.PROCESSING, timeout=30,
                  message="the worker picked the webhook up")
@@ -42,11 +40,11 @@ def test_worker_sigkilled_mid_verification(flow, customer, tmp_path):
     assert wallet_of(customer).balance == 0
     # and Monnify heals; a new worker starts
     flow.control.config(faults={"api_timeout_rate": 0.0})
-    with CeleryWorker(broker=broker, env=env, beat=True):
-        wait_for(lambda: Deposit.objects.get(pk=deposit.pk).state == DepositState.CREDITED, timeout=60,
-                 message="the deposit is credited after the lease expired")
-        wait_for(lambda: WebhookEvent.objects.get(pk=event.pk).status == WebhookStatus.PROCESSED, timeout=30,
-                 message="the webhook is recorded processed")
+    worker_process(env=env, beat=True)
+    wait_for(lambda: Deposit.objects.get(pk=deposit.pk).state == DepositState.CREDITED, timeout=60,
+             message="the deposit is credited after the lease expired")
+    wait_for(lambda: WebhookEvent.objects.get(pk=event.pk).status == WebhookStatus.PROCESSED, timeout=30,
+             message="the webhook is recorded processed")
     # then: credited exactly once
     assert wallet_of(customer).balance == 180_000
     assert list(Posting.objects.filter(account_id=wallet_of(customer).id).values_list("amount", flat=True)) == [180_000]

@@ -12,7 +12,6 @@ from audit.services import Actor
 from payments.models import Withdrawal
 from payments.services import withdrawals as service
 from tests.factories import make_wallet
-from tests.payments.worker import worker_process  # noqa: F401 - the real Celery worker fixture
 from wallets.models import SystemCode
 from wallets.selectors import account_balance
 from wallets.services import system_account
