@@ -34,7 +34,8 @@ def main() -> None:
     args = parser.parse_args()
 
     token = call("POST", f"{args.api}/api/v1/auth/token", {"email": args.email, "password": args.password})["access"]
-    wallet = call("GET", f"{args.api}/api/v1/wallets", token=token)["results"][0]
+    wallets = call("GET", f"{args.api}/api/v1/wallets", token=token)
+    wallet = (wallets["results"] if isinstance(wallets, dict) else wallets)[0]
     deadline = time.monotonic() + 60
     while not wallet["deposit_accounts"]:
         if time.monotonic() > deadline:
@@ -51,7 +52,12 @@ def main() -> None:
         now = call("GET", f"{args.api}/api/v1/wallets/{wallet['id']}", token=token)
         if now["balance"] != wallet["balance"]:
             print(f"Balance after:  {now['balance']} kobo")
-            notes = call("GET", f"{args.api}/api/v1/notifications", token=token)["results"]
+            notes = []
+            for _ in range(20):  # the notification is sent by an event handler, a moment later
+                notes = call("GET", f"{args.api}/api/v1/notifications", token=token)["results"]
+                if notes:
+                    break
+                time.sleep(0.5)
             if notes:
                 print(f"Notification:   {notes[0]['title']}: {notes[0]['body']}")
             statement = call("GET", f"{args.api}/api/v1/wallets/{wallet['id']}/statement", token=token)["results"]
