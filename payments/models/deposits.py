@@ -120,6 +120,15 @@ class Deposit(ProtectedStateRefreshMixin, models.Model):
     def __str__(self) -> str:
         return f"deposit {self.payment_reference} ({self.state})"
 
+    def event_body(self) -> dict:
+        """What this payment's outbox events and audit rows carry."""
+        return {"amount": self.amount, "amount_paid": self.amount_paid, "currency": self.currency,
+                "channel": self.channel, "flag": self.flag}
+
+    def search_references(self) -> list:
+        """Every identifier a person may search its audit trail by."""
+        return [self.payment_reference, self.transaction_reference, self.journal_reference, self.public_id]
+
     @property
     def reference(self) -> str:
         return self.payment_reference

@@ -86,6 +86,15 @@ class Refund(models.Model):
     def __str__(self) -> str:
         return f"refund {self.reference} ({self.state})"
 
+    def event_body(self) -> dict:
+        """What this payment's outbox events and audit rows carry."""
+        return {"amount": self.amount, "currency": self.currency, "origin": self.origin,
+                "failure_reason": self.failure_reason, "transaction_reference": self.transaction_reference}
+
+    def search_references(self) -> list:
+        """Every identifier a person may search its audit trail by."""
+        return [self.reference, self.transaction_reference, self.hold_reference, self.capture_reference, self.public_id]
+
     @property
     def is_final(self) -> bool:
         return self.state in REFUND_FINAL_STATES

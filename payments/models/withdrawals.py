@@ -100,6 +100,16 @@ class Withdrawal(models.Model):
     def __str__(self) -> str:
         return f"withdrawal {self.reference} ({self.state})"
 
+    def event_body(self) -> dict:
+        """What this payment's outbox events and audit rows carry."""
+        return {"amount": self.amount, "fee": self.fee, "currency": self.currency,
+                "provider_status": self.provider_status, "failure_reason": self.failure_reason}
+
+    def search_references(self) -> list:
+        """Every identifier a person may search its audit trail by."""
+        return [self.reference, self.transaction_reference, self.hold_reference, self.capture_reference,
+                self.reversal_reference, self.public_id]
+
     @property
     def total(self) -> int:
         """What the wallet is debited: amount + fee."""

@@ -37,6 +37,7 @@ from ..models import (
     DepositFlag,
     DepositState,
 )
+from .transitions import transition_apply as _transition
 
 logger = logging.getLogger("payments.deposits")
 
@@ -46,24 +47,6 @@ FAILED_STATUSES = ("FAILED", "ABANDONED", "CANCELLED")
 
 def journal_reference_for(transaction_reference: str) -> str:
     return f"monnify:txn:{transaction_reference}"
-
-
-def _transition(deposit: Deposit, method: str, event_type: str, *, actor, payload: dict | None = None,
-                **kwargs) -> Deposit:
-    """Apply one transition to a locked deposit, with its outbox event and audit record."""
-    before = deposit.state
-    getattr(deposit, method)(**kwargs)
-    deposit.updated_at = timezone.now()
-    deposit.save()
-    body = {"deposit": str(deposit.public_id), "state": deposit.state, "from": before,
-            "amount": deposit.amount, "amount_paid": deposit.amount_paid, "currency": deposit.currency,
-            "channel": deposit.channel, "flag": deposit.flag, **(payload or {})}
-    outbox_emit(event_type=event_type, aggregate=deposit, payload=body, reference=deposit.payment_reference)
-    audit_record(action=f"deposit.{method}", actor=actor, subject=deposit,
-                 references=[deposit.payment_reference, deposit.transaction_reference, deposit.journal_reference,
-                             deposit.public_id],
-                 payload={"before": {"state": before}, "after": {"state": deposit.state}, **body})
-    return deposit
 
 
 def _locked(deposit_id: int) -> Deposit:

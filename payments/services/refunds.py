@@ -30,7 +30,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
 from audit.services import Actor, audit_record
 from cozonpay.enqueue import safe_enqueue
@@ -45,6 +44,7 @@ from ..clients.monnify.types import RefundDetails
 from ..events.services import outbox_emit
 from ..exceptions import ProviderUnavailable
 from ..models import Deposit, DepositChannel, DepositState, Refund, RefundOrigin, RefundState
+from .transitions import transition_apply as _transition
 
 logger = logging.getLogger("payments.refunds")
 
@@ -70,26 +70,6 @@ def hold_reference_for(reference: str) -> str:
 
 def capture_reference_for(reference: str) -> str:
     return f"refund:{reference}:capture"
-
-
-def _transition(refund: Refund, method: str, event_type: str, *, actor, payload: dict | None = None,
-                **kwargs) -> Refund:
-    before = refund.state
-    try:
-        getattr(refund, method)(**kwargs)
-    except TransitionNotAllowed:
-        raise InvalidStateTransition(f"A refund that is {before} cannot {method}.")
-    refund.updated_at = _now()
-    refund.save()
-    body = {"refund": str(refund.public_id), "state": refund.state, "from": before, "amount": refund.amount,
-            "currency": refund.currency, "origin": refund.origin, "failure_reason": refund.failure_reason,
-            "transaction_reference": refund.transaction_reference, **(payload or {})}
-    outbox_emit(event_type=event_type, aggregate=refund, payload=body, reference=refund.reference)
-    audit_record(action=f"refund.{method}", actor=actor, subject=refund,
-                 references=[refund.reference, refund.transaction_reference, refund.hold_reference,
-                             refund.capture_reference, refund.public_id],
-                 payload={"before": {"state": before}, "after": {"state": refund.state}, **body})
-    return refund
 
 
 def _locked(refund_id: int) -> Refund:

@@ -43,7 +43,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
 from audit.services import Actor, audit_record
 from cozonpay.enqueue import safe_enqueue
@@ -56,7 +55,6 @@ from wallets.services import PostingSpec, hold_capture, hold_place, hold_release
 from ..clients.monnify import errors as monnify_errors
 from ..clients.monnify.client import get_client
 from ..clients.monnify.types import Disbursement
-from ..events.services import outbox_emit
 from ..exceptions import ProviderUnavailable
 from ..models import (
     WITHDRAWAL_AT_PROVIDER_STATES,
@@ -66,6 +64,7 @@ from ..models import (
     WithdrawalState,
 )
 from .notifications import ops_alert
+from .transitions import transition_apply as _transition
 
 logger = logging.getLogger("payments.withdrawals")
 
@@ -106,29 +105,6 @@ def _poll_at():
 
 def _grace_at():
     return _now() + timedelta(seconds=settings.WITHDRAWAL_SUBMIT_GRACE_SECONDS)
-
-
-def _transition(withdrawal: Withdrawal, method: str, event_type: str, *, actor, payload: dict | None = None,
-                **kwargs) -> Withdrawal:
-    """Apply one transition to a locked withdrawal, with its outbox event and audit record (call
-    inside the transaction that locked the row)."""
-    before = withdrawal.state
-    try:
-        getattr(withdrawal, method)(**kwargs)
-    except TransitionNotAllowed:
-        raise InvalidStateTransition(f"A withdrawal that is {before} cannot {method.replace('_', ' ')}.")
-    withdrawal.updated_at = _now()
-    withdrawal.save()
-    body = {"withdrawal": str(withdrawal.public_id), "state": withdrawal.state, "from": before,
-            "amount": withdrawal.amount, "fee": withdrawal.fee, "currency": withdrawal.currency,
-            "provider_status": withdrawal.provider_status, "failure_reason": withdrawal.failure_reason,
-            **(payload or {})}
-    outbox_emit(event_type=event_type, aggregate=withdrawal, payload=body, reference=withdrawal.reference)
-    audit_record(action=f"withdrawal.{method}", actor=actor, subject=withdrawal,
-                 references=[withdrawal.reference, withdrawal.transaction_reference, withdrawal.hold_reference,
-                             withdrawal.capture_reference, withdrawal.reversal_reference, withdrawal.public_id],
-                 payload={"before": {"state": before}, "after": {"state": withdrawal.state}, **body})
-    return withdrawal
 
 
 def _locked(withdrawal_id: int) -> Withdrawal:

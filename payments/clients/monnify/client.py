@@ -152,7 +152,7 @@ class MonnifyClient:
         self.retry_attempts = max(
             1, int(retry_attempts if retry_attempts is not None else getattr(settings, "MONNIFY_RETRY_ATTEMPTS", 3))
         )
-        self.retry_backoff_s = float(
+        self.retry_backoff_s = float(  # seconds, not money
             retry_backoff_s if retry_backoff_s is not None else getattr(settings, "MONNIFY_RETRY_BACKOFF_SECONDS", 0.2)
         )
         self.recorder = recorder
@@ -203,7 +203,7 @@ class MonnifyClient:
                 "login answered without an accessToken", method="POST", path="/api/v1/auth/login"
             )
         try:
-            expires_in = float(body.get("expiresIn") or 3600)
+            expires_in = float(body.get("expiresIn") or 3600)  # token lifetime in seconds, not money
         except (TypeError, ValueError):
             expires_in = 3600.0
         now = self._clock()

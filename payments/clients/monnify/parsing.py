@@ -105,7 +105,7 @@ def parse_monnify_datetime(raw: Any) -> datetime | None:
         return None
     if isinstance(raw, int | Decimal | float):
         try:
-            return datetime.fromtimestamp(float(raw) / 1000, tz=UTC)
+            return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)  # epoch milliseconds
         except (OverflowError, OSError, ValueError):
             return None
     text = str(raw).strip()
