@@ -114,9 +114,19 @@ def _typed(params: dict | Sequence) -> dict | list:
     return [one(value) for value in params]
 
 
+# Django opens psycopg connections with `prepare_threshold=None`, which silently turns
+# `execute(..., prepare=True)` into a plain execution (parsed and planned every time). The ledger's
+# statements are explicitly prepared, so give the connection a threshold: Django's own queries go
+# through client-side binding cursors, which never prepare, so nothing else changes.
+_PREPARE_THRESHOLD = 2**31 - 1
+
+
 def _psycopg_connection() -> psycopg.Connection:
     connection.ensure_connection()
-    return connection.connection
+    conn = connection.connection
+    if conn.prepare_threshold is None:
+        conn.prepare_threshold = _PREPARE_THRESHOLD
+    return conn
 
 
 def execute(sql: str, params: dict | Sequence) -> list[tuple]:
