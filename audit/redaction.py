@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -107,13 +108,23 @@ def redact_text(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
+def _key_rule(key: str) -> int:
+    """0: an ordinary key; 1: a secret (value dropped); 2: keep the last 4 characters. Cached:
+    the same few hundred keys come back in every payload."""
+    norm = _norm(key)
+    if _is_secret_key(norm):
+        return 1
+    return 2 if norm in _LAST4_KEYS else 0
+
+
 def redact(value: Any, _key: str | None = None) -> Any:
     """Return a redacted deep copy of a JSON-like value."""
     if _key is not None:
-        norm = _norm(_key)
-        if _is_secret_key(norm):
+        rule = _key_rule(_key)
+        if rule == 1:
             return REDACTED if value not in (None, "") else value
-        if norm in _LAST4_KEYS and isinstance(value, str | int) and value != "":
+        if rule == 2 and isinstance(value, str | int) and value != "":
             return mask_last4(value)
     if isinstance(value, Mapping):
         return {str(k): redact(v, str(k)) for k, v in value.items()}

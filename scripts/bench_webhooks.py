@@ -28,13 +28,15 @@ from loadgen import run_load
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "monnify" / "webhooks" / "SUCCESSFUL_TRANSACTION.json"
 
 
-def signed_bodies(count: int, secret: str) -> list[tuple[bytes, str]]:
+def signed_bodies(count: int, secret: str, run: str = "") -> list[tuple[bytes, str]]:
+    """`count` distinct signed SUCCESSFUL_TRANSACTION webhooks whose references start with
+    MNFY|99|<run>| (so that a run counts only its own rows)."""
     template = json.loads(SAMPLE.read_text()) if SAMPLE.exists() else {"eventType": "SUCCESSFUL_TRANSACTION",
                                                                         "eventData": {}}
     out = []
     for i in range(count):
         payload = json.loads(json.dumps(template))
-        ref = f"MNFY|99|20261121120000|{i:06d}-{os.getpid()}"
+        ref = f"MNFY|99|{run}|{i:06d}"
         payload["eventData"]["transactionReference"] = ref
         payload["eventData"]["paymentReference"] = ref
         body = json.dumps(payload, separators=(",", ":")).encode()
@@ -61,8 +63,9 @@ def main() -> None:
         django.setup()
         from webhooks.models import WebhookEvent, WebhookStatus
 
-        WebhookEvent.objects.filter(reference__startswith="MNFY|99|").count()
-        bodies = signed_bodies(int(args.seconds * 2000) + 1000, env["MONNIFY_SECRET_KEY"])
+        run = f"{int(time.time())}{os.getpid()}"
+        run_prefix = f"MNFY|99|{run}|"
+        bodies = signed_bodies(int(args.seconds * 2000) + 1000, env["MONNIFY_SECRET_KEY"], run)
         port = free_port()
         with Processes() as procs:
             gunicorn(procs, env, port, workers=args.web_workers, threads=args.web_threads)
@@ -88,14 +91,14 @@ def main() -> None:
             pending = (WebhookStatus.RECEIVED, WebhookStatus.PROCESSING, WebhookStatus.FAILED)
             deadline = started + 600
             while time.monotonic() < deadline:
-                left = WebhookEvent.objects.filter(status__in=pending).count()
+                left = WebhookEvent.objects.filter(reference__startswith=run_prefix, status__in=pending).count()
                 if left == 0:
                     break
                 time.sleep(0.5)
             drain = time.monotonic() - started
-            stored = WebhookEvent.objects.filter(reference__startswith="MNFY|99|").count()
+            stored = WebhookEvent.objects.filter(reference__startswith=run_prefix).count()
             by_status = dict(
-                WebhookEvent.objects.filter(reference__startswith="MNFY|99|").values_list("status")
+                WebhookEvent.objects.filter(reference__startswith=run_prefix).values_list("status")
                 .annotate(__import__("django.db.models", fromlist=["Count"]).Count("id"))
             )
             emit({"system": "webhooks.drain", "drain_seconds": round(drain, 2), "acknowledged_unique": len(acked),
