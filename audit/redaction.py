@@ -100,6 +100,10 @@ def redact_text(text: str) -> str:
             text = text.replace(secret, REDACTED)
     if not _MAYBE_SENSITIVE_RE.search(text):
         return text
+    return _redact_patterns(text)
+
+
+def _redact_patterns(text: str) -> str:
     text = _KEY_VALUE_RE.sub(_redact_key_value, text)
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT_RE.sub(REDACTED, text)
