@@ -75,13 +75,37 @@ def bench_wallets() -> list[int]:
     return ids
 
 
+def without_ledger_audit() -> None:
+    """For measurement only (--no-audit): the posting engine writes journals without their audit
+    row and builds none. Production code has no such switch; this replaces the engine's journal
+    statement in this process (and the forked workers) only."""
+    from wallets.services import _engine
+
+    _engine.audit_row = lambda **_: ((), {})
+    _engine.JOURNAL_WITH_AUDIT = """
+        INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, reverses_id, created_at)
+        VALUES (%s, %s, %s, %s, %s::jsonb, %s, now())
+        ON CONFLICT DO NOTHING RETURNING id, created_at"""
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """CPU of one PostgreSQL backend (only when the server runs on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker(wallet_ids: list[int], hot: int | None, seconds: float, barrier, results) -> None:
     connections.close_all()  # never share the parent's socket
     wallets = {w.id: w for w in LedgerAccount.objects.filter(id__in=wallet_ids)}
+    backend = connection.connection.info.backend_pid
     rng = random.Random(os.getpid())
     latencies: list[float] = []
     failures: Counter = Counter()
     barrier.wait()
+    cpu0, backend0 = os.times(), backend_cpu_seconds(backend)
     deadline = time.monotonic() + seconds
     while True:
         start = time.monotonic()
@@ -97,8 +121,10 @@ def worker(wallet_ids: list[int], hot: int | None, seconds: float, barrier, resu
             latencies.append((time.monotonic() - start) * 1000)
         except Exception as exc:  # counted by kind, the bench goes on
             failures[getattr(exc, "code", None) or type(exc).__name__] += 1
+    cpu1, backend1 = os.times(), backend_cpu_seconds(backend)
     connections.close_all()
-    results.put((latencies, dict(failures)))
+    cpu = {"python": (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system), "postgres": backend1 - backend0}
+    results.put((latencies, dict(failures), cpu))
 
 
 def run_transfers(system: str, wallet_ids: list[int], hot: int | None, workers: int, seconds: float) -> dict:
@@ -115,13 +141,16 @@ def run_transfers(system: str, wallet_ids: list[int], hot: int | None, workers: 
     elapsed = time.monotonic() - started
     for p in procs:
         p.join()
-    latencies = sorted(x for lat, _ in gathered for x in lat)
+    latencies = sorted(x for lat, _, _ in gathered for x in lat)
     failures: Counter = Counter()
-    for _, fail in gathered:
+    for _, fail, _ in gathered:
         failures.update(fail)
+    n = max(1, len(latencies))
+    cpu_ms = {kind: round(1000 * sum(c[kind] for _, _, c in gathered) / n, 3) for kind in ("python", "postgres")}
     return {"system": system, "workers": workers, "seconds": seconds, "transactions": len(latencies),
             "tps": round(len(latencies) / elapsed, 1), "p50_ms": round(percentile(latencies, 0.50), 2),
-            "p99_ms": round(percentile(latencies, 0.99), 2), "failures": dict(failures)}
+            "p99_ms": round(percentile(latencies, 0.99), 2), "failures": dict(failures),
+            "cpu_ms_per_transfer": cpu_ms}
 
 
 def pgbench_bin() -> str:
@@ -227,6 +256,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("W", 8)))
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("S", 15)))
     parser.add_argument("--skip-reads", action="store_true", help="skip the 1,000 / 1,000,000 postings read timing")
+    parser.add_argument("--no-audit", action="store_true",
+                        help="measurement only: also run spread transfers WITHOUT the ledger's audit row (its cost)")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -239,6 +270,12 @@ def main() -> None:
     print(json.dumps(spread), flush=True)
     hot = run_transfers("cozonpay-transfer-hot-wallet", wallet_ids, wallet_ids[0], args.workers, args.seconds)
     print(json.dumps(hot), flush=True)
+    if args.no_audit:
+        without_ledger_audit()
+        bare = run_transfers("cozonpay-transfer-spread-without-audit", wallet_ids, None, args.workers, args.seconds)
+        print(json.dumps(bare), flush=True)
+        print(json.dumps({"audit_cost": {"tps_with_audit": spread["tps"], "tps_without_audit": bare["tps"],
+                                         "throughput_share": round(1 - spread["tps"] / bare["tps"], 3)}}), flush=True)
     pgbench = run_pgbench(url, args.workers, args.seconds)
     print(json.dumps(pgbench), flush=True)
     print(json.dumps({"ratios_to_pgbench": {

@@ -16,11 +16,7 @@ the caller then reads the row (`ACCOUNT_DIAGNOSE`) to say why and rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import psycopg
-from django.db import connection
-from psycopg.types.numeric import Int8
+from cozonpay import db
 
 from .models import Hold
 
@@ -55,11 +51,13 @@ upd AS (
  RETURNING a.balance, a.held
 )"""
 
-# Change one cached account and insert its postings with balance_after, in one round trip.
+# Change one cached account and insert its postings with balance_after, in one statement. The
+# postings belong to the journal this session inserted last (`currval` of the journal ids), so the
+# statement can travel in the same round trip as that INSERT.
 ACCOUNT_CHANGE_WITH_POSTINGS = f"""
 WITH {_LIMITS_CTE}, {_UPDATE_CTE}
 INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
-SELECT %(journal_id)s, %(account_id)s, %(currency)s, v.amount, upd.balance - %(delta)s + v.running,
+SELECT currval('wallets_journal_id_seq'), %(account_id)s, %(currency)s, v.amount, upd.balance - %(delta)s + v.running,
        clock_timestamp()
   FROM upd, unnest(%(amounts)s::bigint[], %(runnings)s::bigint[]) WITH ORDINALITY AS v(amount, running, ord)
  ORDER BY v.ord
@@ -79,10 +77,11 @@ SELECT a.status, a.balance, a.held, a.outflow_day, a.outflow_total, u.kyc_tier
  WHERE a.id = %s
 """
 
-# Postings of derived accounts (system accounts): plain inserts, no lock, no balance_after.
+# Postings of derived accounts (system accounts): plain inserts, no lock, no balance_after; for the
+# journal this session inserted last.
 DERIVED_POSTINGS = """
 INSERT INTO wallets_posting (journal_id, account_id, currency, amount, balance_after, created_at)
-SELECT %s, v.account_id, v.currency, v.amount, NULL, clock_timestamp()
+SELECT currval('wallets_journal_id_seq'), v.account_id, v.currency, v.amount, NULL, clock_timestamp()
   FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) WITH ORDINALITY AS v(account_id, currency, amount, ord)
  ORDER BY v.ord
 """
@@ -102,59 +101,29 @@ def hold_lock(*, hold_id: int) -> Hold:
     return Hold.objects.select_for_update(of=("self",)).select_related("account").get(pk=hold_id)
 
 
-def _typed(params: dict | Sequence) -> dict | list:
-    """Send every Python int as int8, so that each statement keeps one prepared plan whatever the
-    magnitude of the amounts (psycopg would otherwise pick int2/int4/int8/numeric per value)."""
+# Statements go through cozonpay.db: server-side prepared (planned once per connection), ints as
+# int8, several statements per network round trip where the protocol allows.
+execute = db.execute_prepared
+execute_pipelined = db.execute_pipelined
 
-    def one(value):
-        return Int8(value) if type(value) is int else value
-
-    if isinstance(params, dict):
-        return {key: one(value) for key, value in params.items()}
-    return [one(value) for value in params]
-
-
-def _psycopg_connection() -> psycopg.Connection:
-    connection.ensure_connection()
-    return connection.connection
-
-
-def execute(sql: str, params: dict | Sequence) -> list[tuple]:
-    """Run one ledger statement as a server-side prepared statement (parsed and planned once per
-    connection) in the current transaction. Django's ORM keeps its client-side binding."""
-    with connection.wrap_database_errors, psycopg.Cursor(_psycopg_connection()) as cursor:
-        cursor.execute(sql, _typed(params), prepare=True)
-        return cursor.fetchall() if cursor.description else []
-
-
-EXPECT_POSTINGS = "SELECT ledger_expect_postings(%s, %s)"
+# Run after the last posting statement when the COMMIT travels in the same round trip: raises
+# (so the COMMIT never runs) if the journal insert found the reference already posted
+# (`ledger_replayed`) or if a conditional UPDATE was refused and inserted no posting
+# (`ledger_refused`). See wallets/sql/0004_ledger_fast_path.sql.
+EXPECT_JOURNAL = "SELECT ledger_expect_journal(%s)"
 COMMIT = "COMMIT"
 
 
-def is_refusal(error: BaseException) -> bool:
-    """True for the error `ledger_expect_postings` raises when a conditional UPDATE was refused."""
+def _hint(error: BaseException) -> str | None:
     diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "message_hint", None) == "ledger_refused"
+    return getattr(diag, "message_hint", None)
 
 
-def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) -> list[list[tuple]]:
-    """Run statements in order in one network round trip (psycopg pipeline mode). The server
-    still executes them one after the other, so the ascending-id lock order holds, and a lock
-    taken by the first is not held across a client round trip before the next."""
-    if len(statements) == 1:
-        return [execute(*statements[0])]
-    conn = _psycopg_connection()
-    cursors = []
-    with connection.wrap_database_errors, conn.pipeline():
-        for sql, params in statements:
-            cursor = psycopg.Cursor(conn)
-            if params is None:
-                cursor.execute(sql)
-            else:
-                cursor.execute(sql, _typed(params), prepare=True)
-            cursors.append(cursor)
-    results = []
-    for cursor in cursors:
-        results.append(cursor.fetchall() if cursor.description else [])
-        cursor.close()
-    return results
+def is_refusal(error: BaseException) -> bool:
+    """True for the error `ledger_expect_journal` raises when a conditional UPDATE was refused."""
+    return _hint(error) == "ledger_refused"
+
+
+def is_replay(error: BaseException) -> bool:
+    """True for the error `ledger_expect_journal` raises when the reference was already posted."""
+    return _hint(error) == "ledger_replayed"

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.services import Actor, audit_record
+from audit.services import AUDIT_COLUMN_LIST, AUDIT_COLUMNS, Actor, audit_record, audit_row
+from cozonpay.db import execute_pipelined, execute_prepared
 
 from . import registry
 from .models import WebhookEvent, WebhookStatus
@@ -78,33 +79,53 @@ class Receipt:
     created: bool
 
 
+_TABLE = WebhookEvent._meta.db_table
+# The inbox row and its audit row in one statement (the audit row says whether this delivery was
+# new or a duplicate, and names the row it landed in). Values in audit.services.AUDIT_COLUMNS order,
+# with the action and the subject id computed from the insert.
+_RECEIVE = f"""
+WITH inbox AS (
+    INSERT INTO {_TABLE} (provider, event_type, dedupe_key, reference, secondary_reference, body, headers,
+                          source_ip, status, attempts, deliveries, last_error, outcome, next_attempt_at,
+                          received_at, last_delivered_at)
+    VALUES ('monnify', %s, %s, %s, %s, %s, %s::jsonb, %s::inet, %s, 0, 1, '', '', %s, %s, %s)
+    ON CONFLICT (dedupe_key) DO UPDATE
+       SET deliveries = {_TABLE}.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
+    RETURNING id, (xmax = 0) AS created
+), audit AS (
+    INSERT INTO audit_auditevent ({AUDIT_COLUMN_LIST})
+    SELECT %s, %s, %s,
+           CASE WHEN inbox.created THEN 'webhook.received' ELSE 'webhook.duplicate_received' END,
+           %s, inbox.id::text, %s::varchar[], %s, %s::inet, %s::jsonb
+      FROM inbox
+)
+SELECT id, created FROM inbox
+"""  # noqa: S608 - table and column names are model constants
+assert AUDIT_COLUMNS[3:6] == ("action", "subject_type", "subject_id"), "_RECEIVE follows AUDIT_COLUMNS"
+
+
 def webhook_receive(*, raw: bytes, payload: dict, headers: dict, source_ip: str | None) -> Receipt:
-    """Persist one authenticated delivery. Idempotent: a duplicate only bumps `deliveries`."""
+    """Persist one authenticated delivery. Idempotent: a duplicate only bumps `deliveries`.
+
+    One statement writes the inbox row and its audit row; in production (this is the outermost
+    transaction) BEGIN, that statement and COMMIT travel in one round trip. Returns only once the
+    row is committed: the caller acknowledges after that, never before."""
     event_type, dedupe_key, reference, secondary = webhook_identity(payload, raw)
-    table = WebhookEvent._meta.db_table
     now = timezone.now()
+    audit, _ = audit_row(
+        action="webhook.received", actor=Actor.provider("monnify"), subject=("webhooks.WebhookEvent", ""),
+        references=[reference, secondary], ip=source_ip,
+        payload={"event_type": event_type, "dedupe_key": dedupe_key, "body": payload},
+    )
+    params = (event_type, dedupe_key, reference, secondary, raw.decode("utf-8", errors="replace"),
+              json.dumps(headers), source_ip, WebhookStatus.RECEIVED, now, now, now,
+              *audit[:3], audit[4], *audit[6:])
     with transaction.atomic(durable=True):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {table} (provider, event_type, dedupe_key, reference, secondary_reference, body,
-                                     headers, source_ip, status, attempts, deliveries, last_error, outcome,
-                                     next_attempt_at, received_at, last_delivered_at)
-                VALUES ('monnify', %s, %s, %s, %s, %s, %s, %s, %s, 0, 1, '', '', %s, %s, %s)
-                ON CONFLICT (dedupe_key) DO UPDATE
-                   SET deliveries = {table}.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
-                RETURNING id, (xmax = 0) AS created
-                """,  # noqa: S608 - table name is a model constant
-                [event_type, dedupe_key, reference, secondary, raw.decode("utf-8", errors="replace"),
-                 json.dumps(headers), source_ip, WebhookStatus.RECEIVED, now, now, now],
-            )
-            event_id, created = cursor.fetchone()
-        audit_record(
-            action="webhook.received" if created else "webhook.duplicate_received",
-            actor=Actor.provider("monnify"), subject=("webhooks.WebhookEvent", event_id),
-            references=[reference, secondary], ip=source_ip,
-            payload={"event_type": event_type, "dedupe_key": dedupe_key, "body": payload},
-        )
+        if len(connection.atomic_blocks) == 1:  # outermost: the COMMIT travels with the statement
+            rows = execute_pipelined([(_RECEIVE, params), ("COMMIT", None)])[0]
+        else:
+            rows = execute_prepared(_RECEIVE, params)
+        event_id, created = rows[0]
         if created:
             transaction.on_commit(lambda: _ring(event_id))
     return Receipt(event_id=event_id, created=created)

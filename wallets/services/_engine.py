@@ -4,13 +4,20 @@ transaction (services wrap it in `transaction.atomic(durable=True)`).
 Order of work inside the transaction, chosen so that the account row locks are held as briefly
 as possible (from the first wallet UPDATE to COMMIT):
 
-1. insert the journal, `ON CONFLICT DO NOTHING`: a reference seen before (even one being
+1. insert the journal, `ON CONFLICT DO NOTHING`, and its audit row in the same statement (the
+   audit row exists exactly when the journal does): a reference seen before (even one being
    committed by a concurrent transaction, which this insert waits for) returns the first journal
    after comparing its content, and moves no money;
-2. write the audit record;
-3. insert the postings of derived accounts (system accounts: no lock, no cached balance);
-4. for each cached account in ascending id order: one conditional UPDATE ... RETURNING that also
+2. insert the postings of derived accounts (system accounts: no lock, no cached balance);
+3. for each cached account in ascending id order: one conditional UPDATE ... RETURNING that also
    inserts its postings with `balance_after` (wallets.locks.ACCOUNT_CHANGE_WITH_POSTINGS).
+
+When the service's transaction is the outermost one (production), BEGIN, all of the above,
+`ledger_expect_journal` and COMMIT travel in ONE network round trip (psycopg pipeline mode): the
+server runs them in order, so the lock order holds and no lock is held across a client round
+trip. A replayed reference or a refused UPDATE makes `ledger_expect_journal` raise before the
+COMMIT; the engine then rolls back and answers (the first journal, or the precise refusal).
+Inside an outer transaction (tests) the journal statement runs first and the rest after it.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
-from audit.services import audit_record
+from audit.services import AUDIT_COLUMN_LIST, AUDIT_PLACEHOLDERS, audit_row
 
 from .. import locks
 from ..exceptions import (
@@ -39,6 +46,20 @@ from ..exceptions import (
 )
 from ..models import AccountStatus, Journal, LedgerAccount
 from ..policy import UNLIMITED, limit_arrays, limits_day, limits_for_tier
+
+# The journal and its audit row, in one statement: the audit row is inserted only if the journal is.
+JOURNAL_WITH_AUDIT = f"""
+WITH journal AS (
+    INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, reverses_id, created_at)
+    VALUES (%s, %s, %s, %s, %s::jsonb, %s, now())
+    ON CONFLICT DO NOTHING
+    RETURNING id, created_at
+), audit AS (
+    INSERT INTO audit_auditevent ({AUDIT_COLUMN_LIST})
+    SELECT {AUDIT_PLACEHOLDERS} FROM journal
+)
+SELECT id, created_at FROM journal
+"""  # noqa: S608 (composed of constants only)
 
 
 @dataclass(frozen=True)
@@ -78,16 +99,22 @@ def _debit_statuses(allow_frozen: bool) -> tuple[str, ...]:
 CREDIT_STATUSES = (AccountStatus.ACTIVE, AccountStatus.FROZEN)
 
 
-def _change_statement(change: AccountChange, journal_id: int | None) -> tuple[str, dict[str, Any]]:
+def _array(values: Sequence) -> str:
+    """A PostgreSQL array literal of ints or plain words (the statements cast it): far cheaper for
+    the driver to send than a list, which it inspects element by element."""
+    return "{" + ",".join(str(value) for value in values) + "}"
+
+
+def _change_statement(change: AccountChange) -> tuple[str, dict[str, Any]]:
     account = change.account
     single, daily, balmax = limit_arrays()
     statuses = change.statuses or (_debit_statuses(False) if change.delta < 0 else CREDIT_STATUSES)
     change.statuses = tuple(statuses)
     params: dict[str, Any] = {
         "account_id": account.id, "delta": change.delta, "held_delta": change.held_delta,
-        "outflow": change.outflow, "day": limits_day(), "statuses": list(statuses),
-        "check_balance_max": change.check_balance_max, "single": single, "daily": daily, "balmax": balmax,
-        "unlimited": UNLIMITED,
+        "outflow": change.outflow, "day": limits_day(), "statuses": _array(statuses),
+        "check_balance_max": change.check_balance_max, "single": _array(single), "daily": _array(daily),
+        "balmax": _array(balmax), "unlimited": UNLIMITED,
     }
     if not change.amounts:
         return locks.ACCOUNT_CHANGE, params
@@ -95,7 +122,7 @@ def _change_statement(change: AccountChange, journal_id: int | None) -> tuple[st
     for amount in change.amounts:
         total += amount
         running.append(total)
-    params.update(journal_id=journal_id, currency=account.currency, amounts=change.amounts, runnings=running)
+    params.update(currency=account.currency, amounts=_array(change.amounts), runnings=_array(running))
     return locks.ACCOUNT_CHANGE_WITH_POSTINGS, params
 
 
@@ -108,32 +135,24 @@ class RefusedInPipeline(Exception):
         self.changes = changes
 
 
-def apply_changes(changes: Sequence[AccountChange], *, journal_id: int | None = None,
-                  commit_expecting: int | None = None) -> None:
-    """Run the conditional UPDATEs of cached accounts, in the given (ascending id) order, in one
-    round trip; raise the precise refusal of the first one refused (the caller rolls back).
+class ReplayedInPipeline(Exception):
+    """The journal's reference was posted before (found by the INSERT sent together with the
+    COMMIT); the transaction is rolled back and the first journal is returned (`_replayed`)."""
 
-    With `commit_expecting` (the journal's posting count) the COMMIT travels in the same round
-    trip, after `ledger_expect_postings` has checked that no UPDATE was refused: the row locks
-    are then held for the server-side execution only, never across a client round trip."""
-    statements = [_change_statement(change, journal_id) for change in changes]
-    if commit_expecting is not None:
-        statements += [(locks.EXPECT_POSTINGS, (journal_id, commit_expecting)), (locks.COMMIT, None)]
-        try:
-            locks.execute_pipelined(statements)
-        except DatabaseError as error:
-            if locks.is_refusal(error):
-                raise RefusedInPipeline(changes) from error
-            raise
-        return
-    results = locks.execute_pipelined(statements)
+
+def apply_changes(changes: Sequence[AccountChange], *, prefix: Sequence[tuple[str, Any]] = ()) -> None:
+    """Run `prefix` statements, then the conditional UPDATEs of cached accounts in the given
+    (ascending id) order, in one round trip; raise the precise refusal of the first one refused
+    (the caller rolls back)."""
+    statements = [_change_statement(change) for change in changes]
+    results = locks.execute_pipelined([*prefix, *statements])[len(prefix):]
     for change, (_, params), rows in zip(changes, statements, results, strict=True):
         if not rows:
             _raise_refusal(change, change.statuses, params["day"])
 
 
-def apply_change(change: AccountChange, *, journal_id: int | None = None) -> None:
-    apply_changes([change], journal_id=journal_id)
+def apply_change(change: AccountChange) -> None:
+    apply_changes([change])
 
 
 def explain_refusal(changes: Sequence[AccountChange]) -> None:
@@ -235,33 +254,20 @@ def post(
     validate_specs(specs)
     public_id = uuid.uuid4()
     metadata = metadata or {}
-    rows = locks.execute(
-        """INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, reverses_id, created_at)
-           VALUES (%s, %s, %s, %s, %s::jsonb, %s, now())
-           ON CONFLICT DO NOTHING RETURNING id, created_at""",
-        (public_id, reference, kind, narration, json.dumps(metadata), reverses_id),
-    )
-    if not rows:
-        return _replayed(reference=reference, kind=kind, specs=specs, reverses_id=reverses_id)
-    journal_id, created_at = rows[0]
-    journal = _journal_instance(id=journal_id, public_id=public_id, reference=reference, kind=kind,
-                                narration=narration, metadata=metadata, reverses_id=reverses_id,
-                                created_at=created_at)
-    journal.replayed = False
-    audit_record(
-        action=audit_action, actor=actor, subject=journal, references=[reference],
+    audit_values, _ = audit_row(
+        action=audit_action, actor=actor, subject=("wallets.Journal", public_id), references=[reference],
         payload={"kind": kind, "narration": narration, "reverses": reverses_id,
                  "postings": [[str(s.account.public_id), s.amount] for s in specs]},
     )
+    journal_statement = (JOURNAL_WITH_AUDIT, (public_id, reference, kind, narration, json.dumps(metadata),
+                                              reverses_id, *audit_values))
 
-    if on_posted is not None:
-        on_posted(journal)
-
+    posting_statements = []
     derived = [s for s in specs if s.account.is_derived]
     if derived:
-        locks.execute(locks.DERIVED_POSTINGS, (journal_id, [s.account.id for s in derived],
-                                               [s.account.currency for s in derived], [s.amount for s in derived]))
-
+        posting_statements.append((locks.DERIVED_POSTINGS, (
+            _array([s.account.id for s in derived]), _array([s.account.currency for s in derived]),
+            _array([s.amount for s in derived]))))
     changes: dict[int, AccountChange] = {}
     for spec in specs:
         if spec.account.is_derived:
@@ -279,8 +285,41 @@ def post(
         change.held_delta = -(held_release or {}).get(account_id, 0)
         change.check_balance_max = check_limits
         change.statuses = _debit_statuses(allow_frozen_debit) if delta < 0 else CREDIT_STATUSES
-    if ordered:
-        apply_changes(ordered, journal_id=journal_id, commit_expecting=len(specs) if commit else None)
+
+    if on_posted is not None:
+        # The callback writes rows through the ORM inside this transaction once the journal exists,
+        # so the journal is inserted on its own and the COMMIT is left to the caller's atomic block.
+        commit = False
+    if commit:
+        statements = [journal_statement, *posting_statements, *(_change_statement(c) for c in ordered),
+                      (locks.EXPECT_JOURNAL, (len(specs),)), (locks.COMMIT, None)]
+        try:
+            results = locks.execute_pipelined(statements)
+        except DatabaseError as error:
+            if locks.is_replay(error):
+                raise ReplayedInPipeline() from error
+            if locks.is_refusal(error):
+                raise RefusedInPipeline(ordered) from error
+            raise
+        rows = results[0]
+    else:
+        rows = locks.execute(*journal_statement)
+        if not rows:
+            return _replayed(reference=reference, kind=kind, specs=specs, reverses_id=reverses_id)
+        if on_posted is not None:
+            journal_id, created_at = rows[0]
+            on_posted(_journal_instance(id=journal_id, public_id=public_id, reference=reference, kind=kind,
+                                        narration=narration, metadata=metadata, reverses_id=reverses_id,
+                                        created_at=created_at))
+        if ordered:
+            apply_changes(ordered, prefix=posting_statements)
+        elif posting_statements:
+            locks.execute_pipelined(posting_statements)
+    journal_id, created_at = rows[0]
+    journal = _journal_instance(id=journal_id, public_id=public_id, reference=reference, kind=kind,
+                                narration=narration, metadata=metadata, reverses_id=reverses_id,
+                                created_at=created_at)
+    journal.replayed = False
     return journal
 
 
@@ -294,3 +333,6 @@ def post_durably(**kwargs: Any) -> Journal:
     except RefusedInPipeline as refused:
         explain_refusal(refused.changes)
         raise  # unreachable: explain_refusal always raises
+    except ReplayedInPipeline:
+        return _replayed(reference=kwargs["reference"], kind=kwargs["kind"], specs=kwargs["specs"],
+                         reverses_id=kwargs.get("reverses_id"))

@@ -1,0 +1,80 @@
+"""Server-side prepared statements on Django's own connection, for the few hot write paths (the
+ledger's postings, audit rows, the webhook inbox) that are worth hand-written SQL.
+
+Django opens psycopg connections with `prepare_threshold=None`, which makes psycopg ignore
+`execute(..., prepare=True)`: the statement is then parsed and planned on every call. The first use
+here gives the connection a threshold so that explicitly prepared statements are prepared (once per
+connection). Django's own queries go through client-side binding cursors, which never prepare, so
+nothing else changes. (Behind a transaction-pooling PgBouncer older than 1.21, prepared statements
+need `max_prepared_statements`; CozonPay connects to PostgreSQL directly.)
+
+Every Python int is sent as int8, so that one prepared plan serves whatever the magnitude of the
+values (psycopg would otherwise choose int2/int4/int8/numeric per value and prepare each variant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from django.db import connection
+from psycopg.pq import TransactionStatus
+from psycopg.types.numeric import Int8
+
+_PREPARE_THRESHOLD = 2**31 - 1
+
+
+def psycopg_connection() -> psycopg.Connection:
+    connection.ensure_connection()
+    conn = connection.connection
+    if conn.prepare_threshold is None:
+        conn.prepare_threshold = _PREPARE_THRESHOLD
+    return conn
+
+
+def _one(value):
+    return Int8(value) if type(value) is int else value
+
+
+def typed(params: dict | Sequence) -> dict | list:
+    if isinstance(params, dict):
+        return {key: _one(value) for key, value in params.items()}
+    return [_one(value) for value in params]
+
+
+def _begin_owed(conn: psycopg.Connection) -> bool:
+    return not conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
+
+
+def execute_prepared(sql: str, params: dict | Sequence) -> list[tuple]:
+    """Run one statement as a server-side prepared statement in the current transaction (or in
+    autocommit outside one, like any Django query); return its rows ([] for none). When it is the
+    transaction's first statement, the BEGIN travels in the same round trip."""
+    conn = psycopg_connection()
+    if _begin_owed(conn):
+        return execute_pipelined([(sql, params)])[0]
+    with connection.wrap_database_errors, psycopg.Cursor(conn) as cursor:
+        cursor.execute(sql, typed(params), prepare=True)
+        return cursor.fetchall() if cursor.description else []
+
+
+def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) -> list[list[tuple]]:
+    """Run statements in order in one network round trip (psycopg pipeline mode); a BEGIN that
+    Django's atomic() still owes travels with them. The server executes them one after the other;
+    the first error aborts the rest and is raised."""
+    conn = psycopg_connection()
+    cursors = []
+    with connection.wrap_database_errors:
+        try:
+            with conn.pipeline():
+                for sql, params in statements:
+                    cursor = psycopg.Cursor(conn)
+                    cursors.append(cursor)
+                    if params is None:
+                        cursor.execute(sql)
+                    else:
+                        cursor.execute(sql, typed(params), prepare=True)
+            return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
