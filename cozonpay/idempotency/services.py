@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .exceptions import IdempotencyKeyRequired, IdempotencyKeyReused, IdempotencyRequestInProgress
@@ -51,14 +50,10 @@ def idempotency_claim(*, user, scope: str, key: str, request_hash: str) -> Claim
     deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
     while True:
         now = timezone.now()
-        try:
-            with transaction.atomic(durable=True):
-                record = IdempotencyRecord.objects.create(
-                    user=user, scope=scope, key=key, request_hash=request_hash, locked_until=now + _lease(),
-                )
+        record = _insert_claim(user=user, scope=scope, key=key, request_hash=request_hash,
+                               locked_until=now + _lease())
+        if record is not None:
             return Claim(record=record, replay=False)
-        except IntegrityError:
-            pass
         record = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
         if record is None:  # completed with a 5xx/429 and released in between: try again
             continue
@@ -79,6 +74,31 @@ def idempotency_claim(*, user, scope: str, key: str, request_hash: str) -> Claim
         if time.monotonic() >= deadline:
             raise IdempotencyRequestInProgress()
         time.sleep(0.05)
+
+
+def _insert_claim(*, user, scope: str, key: str, request_hash: str, locked_until) -> IdempotencyRecord | None:
+    """One autocommitted `INSERT ... ON CONFLICT DO NOTHING`: the claim is durable before the
+    request runs, in a single round trip. None when the key is already taken."""
+    import uuid
+
+    from django.db import connection
+
+    record_id = uuid.uuid4()
+    created = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {IdempotencyRecord._meta.db_table}
+                    (id, user_id, scope, key, request_hash, status, locked_until, created_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (user_id, scope, key) DO NOTHING RETURNING id""",  # noqa: S608 - model constant
+            [record_id, user.pk, scope, key, request_hash, IdempotencyRecord.Status.IN_PROGRESS, locked_until,
+             created],
+        )
+        if cursor.fetchone() is None:
+            return None
+    return IdempotencyRecord(id=record_id, user_id=user.pk, scope=scope, key=key, request_hash=request_hash,
+                             status=IdempotencyRecord.Status.IN_PROGRESS, locked_until=locked_until,
+                             created_at=created)
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: object) -> None:

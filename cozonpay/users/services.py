@@ -51,19 +51,26 @@ def pin_verify(*, user: User, pin: str) -> None:
 
     One conditional UPDATE both checks the lock and counts the attempt, so concurrent wrong
     guesses are counted exactly: once PIN_MAX_ATTEMPTS wrong ones have been counted, every
-    further attempt is refused as locked without its PIN being evaluated."""
+    further attempt is refused as locked without its PIN being evaluated. A right PIN with no
+    wrong attempts to forget and no lock is a pure read (the common case on every transfer)."""
     from django.conf import settings
     from django.db import connection
+    from django.utils import timezone
 
     from audit.services import audit_record
 
     from . import pin as pin_hashing
     from .exceptions import InvalidPin, PinLocked, PinNotSet
 
-    current = User.objects.only("pin_hash", "pin_salt").get(pk=user.pk)
-    if not current.pin_hash:
+    pin_hash, pin_salt, attempts, locked_until = User.objects.values_list(
+        "pin_hash", "pin_salt", "pin_failed_attempts", "pin_locked_until").get(pk=user.pk)
+    if not pin_hash:
         raise PinNotSet()
-    ok = pin_hashing.pin_matches(pin, current.pin_salt, current.pin_hash)
+    if locked_until is not None and locked_until > timezone.now():
+        raise PinLocked(_locked_message(locked_until))
+    ok = pin_hashing.pin_matches(pin, pin_salt, pin_hash)
+    if ok and attempts == 0 and locked_until is None:
+        return
     table = User._meta.db_table
     with transaction.atomic():
         with connection.cursor() as cursor:
