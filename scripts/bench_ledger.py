@@ -93,7 +93,7 @@ def backend_cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return float("nan")
+        return float("nan")  # CPU seconds unknown
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -181,7 +181,7 @@ def run_pgbench(url: str, workers: int, seconds: float) -> dict:
                 if len(parts) >= 3:
                     latencies.append(int(parts[2]) / 1000)
     subprocess.run([exe, "-i", "-I", "d", url], check=True, capture_output=True)  # drop the pgbench tables
-    tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
+    tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))  # pgbench throughput rate
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
     latencies.sort()
     return {"system": "pgbench-tpcb", "workers": workers, "seconds": seconds, "transactions": len(latencies),

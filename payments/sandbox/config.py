@@ -89,7 +89,7 @@ def _str(v: Any) -> str:
 def _rate(v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
         raise ConfigError("must be a number between 0 and 1")
-    return float(v)
+    return float(v)  # a fault rate (probability), not money
 
 
 def _nonneg(v: Any) -> float | int:

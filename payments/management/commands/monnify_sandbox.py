@@ -47,7 +47,8 @@ class Command(BaseCommand):
             "seed": options["seed"],
         }
         if options["webhook_retry_interval"] is not None:
-            config["webhook_retry"] = {"attempts": 12, "interval_s": float(options["webhook_retry_interval"])}
+            interval_seconds = float(options["webhook_retry_interval"])
+            config["webhook_retry"] = {"attempts": 12, "interval_s": interval_seconds}
         server = SandboxServer(host=host, port=options["port"], **config)
         stop = threading.Event()
 
