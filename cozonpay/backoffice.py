@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from cozonpay.money import format_naira as naira  # noqa: F401 - re-exported for the admin screens
+
 
 def require_perm(request, *perms: str) -> None:
     user = request.user
@@ -41,13 +43,6 @@ def render_form(modeladmin, request, *, title: str, form, submit_label: str, des
     return TemplateResponse(request, "admin/backoffice/form.html", context)
 
 
-def naira(kobo: int | None) -> str:
-    """Kobo as naira for people: 123456 -> '₦1,234.56'."""
-    if kobo is None:
-        return "-"
-    sign = "-" if kobo < 0 else ""
-    whole, rest = divmod(abs(int(kobo)), 100)
-    return f"{sign}\u20a6{whole:,}.{rest:02d}"
 
 
 @dataclass(frozen=True)

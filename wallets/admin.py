@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from cozonpay.backoffice import has_perm
 from cozonpay.exceptions import DomainError
+from cozonpay.money import format_naira
 
 from .models import Hold, Journal, LedgerAccount, Posting
 from .services import wallet_freeze, wallet_unfreeze
@@ -22,14 +23,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def _naira(kobo: int | None) -> str:
-    if kobo is None:
-        return "-"
-    sign = "-" if kobo < 0 else ""
-    naira, rest = divmod(abs(kobo), 100)
-    return f"{sign}\u20a6{naira:,}.{rest:02d}"
 
 
 @admin.register(LedgerAccount)
@@ -50,24 +43,24 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
         if obj.is_derived:
             from .selectors import account_balance
 
-            return f"{_naira(account_balance(account=obj).balance)} (derived)"
-        return _naira(obj.balance)
+            return f"{format_naira(account_balance(account=obj).balance)} (derived)"
+        return format_naira(obj.balance)
 
     @admin.display(description="held")
     def held_display(self, obj):
-        return _naira(obj.held)
+        return format_naira(obj.held)
 
     @admin.display(description="available")
     def available_display(self, obj):
-        return "-" if obj.is_derived else _naira(obj.available)
+        return "-" if obj.is_derived else format_naira(obj.available)
 
     @admin.display(description="recent postings")
     def recent_postings(self, obj):
         postings = obj.postings.select_related("journal").order_by("-created_at", "-id")[:20]
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((p.created_at.strftime("%Y-%m-%d %H:%M:%S"), p.journal.reference, p.journal.kind, _naira(p.amount),
-              _naira(p.balance_after)) for p in postings),
+            ((p.created_at.strftime("%Y-%m-%d %H:%M:%S"), p.journal.reference, p.journal.kind, format_naira(p.amount),
+              format_naira(p.balance_after)) for p in postings),
         )
         return format_html(
             "<table><tr><th>when</th><th>reference</th><th>kind</th><th>amount</th><th>balance after</th></tr>"

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from audit.services import Actor
+from cozonpay.money import format_naira as naira
 from webhooks.registry import IGNORED, PROCESSED, HandlerResult, webhook_handler
 
 from ..events.registry import event_handler
 from ..models import Deposit, DepositState, Refund, RefundOrigin
 from ..services.notifications import notify, ops_alert
 from ..services.refunds import refund_request_for_deposit, refund_sync
-from .withdrawals import naira
 
 
 @event_handler("payment.credit_refused", name="refunds.request_refund")

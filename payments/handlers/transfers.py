@@ -5,6 +5,7 @@ handler run twice (crash, retry, staff retry of a dead letter) finds its notific
 
 from __future__ import annotations
 
+from cozonpay.money import format_naira
 from wallets.models import Transfer
 
 from ..events.registry import event_handler
@@ -12,22 +13,17 @@ from ..services.notifications import notify
 from ..services.transfers import TRANSFER_COMPLETED
 
 
-def _naira(kobo: int) -> str:
-    naira, rest = divmod(kobo, 100)
-    return f"₦{naira:,}.{rest:02d}"
-
-
 @event_handler(TRANSFER_COMPLETED, name="notify_parties")
 def transfer_notify_parties(event) -> None:
     transfer = Transfer.objects.select_related("sender", "recipient", "journal").get(
         public_id=event.payload["transfer"]
     )
-    amount = _naira(transfer.amount)
+    amount = format_naira(transfer.amount)
     note = f" ({transfer.narration})" if transfer.narration else ""
     notify(
         user=transfer.sender, kind="transfer.sent", title="Transfer sent",
         body=f"You sent {amount} to {transfer.recipient.full_name}{note}. "
-             f"Fee: {_naira(transfer.fee)}. Reference: {transfer.journal.reference}.",
+             f"Fee: {format_naira(transfer.fee)}. Reference: {transfer.journal.reference}.",
         dedupe_key=f"transfer:{transfer.public_id}:sent",
     )
     notify(

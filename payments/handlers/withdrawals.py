@@ -9,19 +9,13 @@ one debit and one credit back; REVERSED first finds the summary REVERSED and doe
 from __future__ import annotations
 
 from audit.services import Actor
+from cozonpay.money import format_naira as naira
 from webhooks.registry import IGNORED, PROCESSED, HandlerResult, webhook_handler
 
 from ..events.registry import event_handler
 from ..models import Withdrawal
 from ..services.notifications import notify
 from ..services.withdrawals import withdrawal_sync
-
-
-def naira(kobo: int) -> str:
-    """₦1,234.50 from 123450 (integer arithmetic; no floats near money)."""
-    sign = "-" if kobo < 0 else ""
-    whole, part = divmod(abs(int(kobo)), 100)
-    return f"{sign}₦{whole:,}.{part:02d}"
 
 
 def _on_disbursement(event, data: dict) -> HandlerResult:
