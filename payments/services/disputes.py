@@ -282,19 +282,22 @@ def _reverse(dispute: Dispute, actor) -> str:
 
 
 def _refund_through_monnify(dispute: Dispute, actor, amount: int | None) -> str:
-    """Seam for issue 8 (refunds through Monnify). Deposits only; until the refunds service
-    exists this refuses, changing nothing."""
+    """Refund a disputed deposit through Monnify's refund API (payments.services.refunds): the
+    wallet is held for the amount first (refused if the money is spent), captured when Monnify
+    completes the refund, released if it fails. Deposits only: other money goes back by reversal."""
+    from ..models import RefundOrigin
+    from .refunds import refund_request_for_deposit
+
     if dispute.subject_type != DisputeSubject.DEPOSIT:
         raise DomainError("Only a deposit can be refunded through Monnify; use a reversal.", code="refund_unavailable")
-    try:
-        from . import refunds  # type: ignore[attr-defined]
-    except ImportError:
-        refunds = None
-    if refunds is None or not hasattr(refunds, "refund_for_dispute"):
-        raise DomainError("Refunds through Monnify are not available yet; use a goodwill credit or a reversal.",
-                          code="refund_unavailable")
-    refund = refunds.refund_for_dispute(dispute=dispute, amount=amount, actor=actor)
-    return str(getattr(refund, "reference", refund))
+    deposit = (Deposit.objects.filter(user=dispute.user_id, payment_reference=dispute.reference).first()
+               or Deposit.objects.filter(user=dispute.user_id, journal_reference=dispute.journal_reference)
+               .exclude(journal_reference="").first())
+    if deposit is None:
+        raise DomainError("The disputed deposit was not found.", code="refund_unavailable")
+    refund = refund_request_for_deposit(deposit=deposit, actor=actor, reason=f"dispute {dispute.public_id}",
+                                        origin=RefundOrigin.STAFF, amount=amount)
+    return refund.reference
 
 
 def _goodwill_adjustment(dispute: Dispute, actor, amount: int | None, note: str) -> Adjustment:

@@ -205,9 +205,27 @@ def test_goodwill_credit_goes_through_maker_checker(alice, finance, finance2):
     assert Adjustment.objects.get(pk=adjustment.pk).status == AdjustmentStatus.APPROVED
 
 
-def test_refund_is_refused_until_refunds_exist_and_changes_nothing(alice, finance):
-    dispute = service.dispute_open(user=alice.owner, reference=make_deposit(alice).payment_reference,
+def test_refund_outcome_refunds_the_deposit_through_monnify(alice, finance):
+    from payments.models import Refund, RefundOrigin
+
+    deposit = make_deposit(alice)
+    dispute = service.dispute_open(user=alice.owner, reference=deposit.payment_reference,
                                    reason="duplicate", description="charged twice")
+    # when Finance resolves it with a refund of part of the deposit
+    result = service.dispute_resolve(dispute_id=dispute.pk, actor=finance, outcome="refund", note="sorry",
+                                     amount=10_000)
+    # then a staff refund of exactly that amount exists, the wallet holds it until Monnify completes it
+    refund = Refund.objects.get(deposit=deposit)
+    assert (refund.origin, refund.amount, refund.debits_wallet) == (RefundOrigin.STAFF, 10_000, True)
+    alice.refresh_from_db()
+    assert alice.held == 10_000
+    assert result.resolved
+    assert Dispute.objects.get(pk=dispute.pk).resolution_reference == refund.reference
+
+
+def test_refund_outcome_is_refused_for_a_transfer_and_changes_nothing(alice, bob, finance):
+    journal = transfer(source=alice, destination=bob, amount=1_000, reference=f"transfer:{uuid.uuid4()}", actor=None)
+    dispute = service.dispute_open(user=alice.owner, reference=journal.reference, reason="other", description="x")
     before = _counts()
     with pytest.raises(service.DomainError) as refused:
         service.dispute_resolve(dispute_id=dispute.pk, actor=finance, outcome="refund", note="x", amount=100)
