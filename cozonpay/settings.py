@@ -316,6 +316,8 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=3)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=PAYMENTS_POLL_INTERVAL_SECONDS)
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
+# New webhooks ring one coalesced doorbell per process per this window (webhooks.services).
+WEBHOOK_DOORBELL_SECONDS = env.float("WEBHOOK_DOORBELL_SECONDS", default=0.2)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "webhooks.sweep", "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS}
 
 # --- Payment event pipeline (outbox) -------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -127,7 +129,7 @@ def webhook_receive(*, raw: bytes, payload: dict, headers: dict, source_ip: str 
             rows = execute_prepared(_RECEIVE, params)
         event_id, created = rows[0]
         if created:
-            transaction.on_commit(lambda: _ring(event_id))
+            transaction.on_commit(_ring_doorbell)
     return Receipt(event_id=event_id, created=created)
 
 
@@ -143,6 +145,60 @@ def webhook_record_rejection(*, reason: str, source_ip: str | None, raw: bytes, 
         payload={"reason": reason, "size": len(raw), "headers": headers,
                  "body_prefix": raw[:512].decode("utf-8", errors="replace")},
     )
+
+
+_doorbell_lock = threading.Lock()
+_doorbell_quiet_until = 0.0
+
+
+def _ring_doorbell() -> None:
+    """New webhooks share one coalesced doorbell per process: at most one drain task every
+    WEBHOOK_DOORBELL_SECONDS, scheduled to start when that window closes. A ring suppressed inside
+    the window runs after its row's COMMIT (on_commit), so the row is committed before the window
+    closes, hence before the drain's first query: nothing waits for the sweeper. One task per
+    window instead of one per webhook spares the web process a broker publish per request and the
+    worker Celery's per-task overhead."""
+    global _doorbell_quiet_until
+    window = settings.WEBHOOK_DOORBELL_SECONDS
+    now = time.monotonic()
+    with _doorbell_lock:
+        if now < _doorbell_quiet_until:
+            return
+        _doorbell_quiet_until = now + window
+    from cozonpay.enqueue import safe_enqueue
+
+    from .tasks import webhook_drain_task
+
+    if not safe_enqueue(webhook_drain_task, countdown=window or None):
+        with _doorbell_lock:
+            _doorbell_quiet_until = 0.0  # not scheduled: the next ring tries again (the sweeper is the net)
+
+
+def webhook_drain(*, batch: int = 100, budget_seconds: float = 20.0) -> int:
+    """Process every received row that is due, oldest first, until none is left or the time
+    budget is spent (then another drain is queued to continue). Safe alongside other drains and
+    single-row tasks: each row is claimed with FOR UPDATE SKIP LOCKED."""
+    from cozonpay.enqueue import safe_enqueue
+
+    from .tasks import webhook_drain_task
+
+    deadline = time.monotonic() + budget_seconds
+    processed, last_id = 0, 0
+    while True:
+        ids = list(
+            WebhookEvent.objects.filter(status=WebhookStatus.RECEIVED, next_attempt_at__lte=timezone.now(),
+                                        pk__gt=last_id)
+            .order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return processed
+        for event_id in ids:
+            if webhook_process(event_id=event_id) is not None:
+                processed += 1
+        last_id = ids[-1]
+        if time.monotonic() > deadline:
+            safe_enqueue(webhook_drain_task)
+            return processed
 
 
 def _ring(event_id: int) -> None:

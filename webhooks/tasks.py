@@ -11,3 +11,8 @@ def webhook_process_task(event_id: int) -> str | None:
 @shared_task(name="webhooks.sweep")
 def webhook_sweep_task() -> int:
     return services.webhook_sweep()
+
+
+@shared_task(name="webhooks.drain", acks_late=True)
+def webhook_drain_task() -> int:
+    return services.webhook_drain()

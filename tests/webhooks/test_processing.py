@@ -113,3 +113,60 @@ def test_sweeper_picks_up_rows_never_dispatched_and_stale_leases(secret, test_ha
         assert services.webhook_sweep() == 2
     assert sorted(call.kwargs["args"][0] for call in enqueue.call_args_list) == sorted([received.pk, stuck.pk])
     assert services.webhook_process(event_id=stuck.pk) == "ignored"  # no disbursement handler registered here
+
+
+def _receive_ref(secret, reference: str) -> WebhookEvent:
+    payload = sample("SUCCESSFUL_TRANSACTION")
+    payload["eventData"]["transactionReference"] = reference
+    assert post_webhook(Client(), compact(payload), secret=secret).status_code == 200
+    return WebhookEvent.objects.get(reference=reference)
+
+
+def test_drain_processes_every_due_row_once_and_leaves_the_rest(secret, test_handlers):
+    # given: three due rows and one whose retry is not due yet
+    registry, calls = test_handlers
+    registry.webhook_handler("SUCCESSFUL_TRANSACTION")(
+        lambda event, data: calls.append(data["transactionReference"]) or HandlerResult())
+    due = [_receive_ref(secret, f"MNFY|DRAIN|{n}") for n in range(3)]
+    later = _receive_ref(secret, "MNFY|DRAIN|LATER")
+    WebhookEvent.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timezone.timedelta(hours=1))
+    # when: drained twice (the second finds nothing)
+    first = services.webhook_drain(batch=2)
+    second = services.webhook_drain(batch=2)
+    # then
+    assert (first, second) == (3, 0)
+    assert calls == [event.reference for event in due]
+    assert {e.pk: e.status for e in WebhookEvent.objects.all()} == {
+        **{event.pk: WebhookStatus.PROCESSED for event in due}, later.pk: WebhookStatus.RECEIVED}
+
+
+def test_doorbell_rings_once_per_window_and_again_after_a_failed_enqueue(settings, monkeypatch):
+    # given: a 0.2 s window, a controllable clock and a recording broker
+    settings.WEBHOOK_DOORBELL_SECONDS = 0.2
+    clock = {"now": 1000.0}
+    sent: list[dict] = []
+    broker = {"up": True}
+
+    def fake_enqueue(task, **kwargs):
+        if broker["up"]:
+            sent.append({"task": task.name, **kwargs})
+        return broker["up"]
+
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr("cozonpay.enqueue.safe_enqueue", fake_enqueue)
+    monkeypatch.setattr(services, "_doorbell_quiet_until", 0.0)
+    # when: three rings inside one window, then one after it
+    for _ in range(3):
+        services._ring_doorbell()
+        clock["now"] += 0.05
+    clock["now"] += 0.1
+    services._ring_doorbell()
+    # then: one drain per window, each scheduled for the end of its window
+    assert sent == [{"task": "webhooks.drain", "countdown": 0.2}, {"task": "webhooks.drain", "countdown": 0.2}]
+    # when: the broker refuses, the window is not taken, so the very next ring tries again
+    broker["up"] = False
+    clock["now"] += 1
+    services._ring_doorbell()
+    broker["up"] = True
+    services._ring_doorbell()
+    assert len(sent) == 3
