@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import AUDIT_COLUMN_LIST, AUDIT_COLUMNS, Actor, audit_record, audit_row
@@ -41,8 +43,6 @@ def webhook_identity(payload: dict, raw: bytes) -> tuple[str, str, str, str]:
 
     The dedupe key names the *fact* reported, not the delivery: the same transfer's SUCCESS
     delivered twice is one row, its later REVERSED is another."""
-    import hashlib
-
     event_type = str(payload.get("eventType") or "UNKNOWN")[:64]
     data = payload.get("eventData") if isinstance(payload.get("eventData"), dict) else {}
     if event_type in ("SUCCESSFUL_TRANSACTION", "REJECTED_PAYMENT"):
@@ -117,7 +117,10 @@ def webhook_receive(*, raw: bytes, payload: dict, headers: dict, source_ip: str 
     audit, _ = audit_row(
         action="webhook.received", actor=Actor.provider("monnify"), subject=("webhooks.WebhookEvent", ""),
         references=[reference, secondary], ip=source_ip,
-        payload={"event_type": event_type, "dedupe_key": dedupe_key, "body": payload},
+        # The inbox row keeps the raw body; the audit row seals its digest, so an altered body is
+        # detectable without a second (redacted) copy of the payload in the trail.
+        payload={"event_type": event_type, "dedupe_key": dedupe_key,
+                 "body_sha256": hashlib.sha256(raw).hexdigest(), "body_bytes": len(raw)},
     )
     params = (event_type, dedupe_key, reference, secondary, raw.decode("utf-8", errors="replace"),
               json.dumps(headers), source_ip, WebhookStatus.RECEIVED, now, now, now,
@@ -174,31 +177,46 @@ def _ring_doorbell() -> None:
             _doorbell_quiet_until = 0.0  # not scheduled: the next ring tries again (the sweeper is the net)
 
 
-def webhook_drain(*, batch: int = 100, budget_seconds: float = 20.0) -> int:
+def webhook_drain(*, batch: int = 10, budget_seconds: float = 20.0) -> int:
     """Process every received row that is due, oldest first, until none is left or the time
-    budget is spent (then another drain is queued to continue). Safe alongside other drains and
-    single-row tasks: each row is claimed with FOR UPDATE SKIP LOCKED."""
+    budget is spent (then another drain is queued to continue). Rows are claimed a batch at a time
+    (`FOR UPDATE SKIP LOCKED`, then leased as any claim is), so concurrent drains and single-row
+    tasks never take the same row and never wait on each other; a drain killed mid-batch leaves
+    its rows to the sweeper once their lease runs out."""
     from cozonpay.enqueue import safe_enqueue
 
     from .tasks import webhook_drain_task
 
     deadline = time.monotonic() + budget_seconds
-    processed, last_id = 0, 0
+    processed = 0
     while True:
-        ids = list(
-            WebhookEvent.objects.filter(status=WebhookStatus.RECEIVED, next_attempt_at__lte=timezone.now(),
-                                        pk__gt=last_id)
-            .order_by("pk").values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
+        events = _claim_batch(batch)
+        if not events:
             return processed
-        for event_id in ids:
-            if webhook_process(event_id=event_id) is not None:
-                processed += 1
-        last_id = ids[-1]
+        for event in events:
+            _run(event)
+            processed += 1
         if time.monotonic() > deadline:
             safe_enqueue(webhook_drain_task)
             return processed
+
+
+def _claim_batch(size: int) -> list[WebhookEvent]:
+    now = timezone.now()
+    with transaction.atomic():
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=WebhookStatus.RECEIVED, next_attempt_at__lte=now)
+            .order_by("pk")[:size]
+        )
+        if not events:
+            return []
+        locked_until = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+        WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=WebhookStatus.PROCESSING, attempts=F("attempts") + 1, locked_until=locked_until)
+    for event in events:
+        event.status, event.attempts, event.locked_until = WebhookStatus.PROCESSING, event.attempts + 1, locked_until
+    return events
 
 
 def _ring(event_id: int) -> None:
@@ -244,6 +262,11 @@ def webhook_process(*, event_id: int) -> str | None:
     event = _claim(event_id)
     if event is None:
         return None
+    return _run(event)
+
+
+def _run(event: WebhookEvent) -> str:
+    """Dispatch a claimed row to its handler and record the outcome."""
     handler = registry.handler_for(event.event_type)
     try:
         payload = json.loads(event.body)

@@ -136,8 +136,8 @@ def test_drain_processes_every_due_row_once_and_leaves_the_rest(secret, test_han
     # then
     assert (first, second) == (3, 0)
     assert calls == [event.reference for event in due]
-    assert {e.pk: e.status for e in WebhookEvent.objects.all()} == {
-        **{event.pk: WebhookStatus.PROCESSED for event in due}, later.pk: WebhookStatus.RECEIVED}
+    assert {e.pk: (e.status, e.attempts, e.locked_until) for e in WebhookEvent.objects.all()} == {
+        **{event.pk: (WebhookStatus.PROCESSED, 1, None) for event in due}, later.pk: (WebhookStatus.RECEIVED, 0, None)}
 
 
 def test_doorbell_rings_once_per_window_and_again_after_a_failed_enqueue(settings, monkeypatch):
