@@ -106,12 +106,8 @@ def hold_lock(*, hold_id: int) -> Hold:
 execute = db.execute_prepared
 execute_pipelined = db.execute_pipelined
 
-# Run after the last posting statement when the COMMIT travels in the same round trip: raises
-# (so the COMMIT never runs) if the journal insert found the reference already posted
-# (`ledger_replayed`) or if a conditional UPDATE was refused and inserted no posting
-# (`ledger_refused`). See wallets/sql/0004_ledger_fast_path.sql.
-EXPECT_JOURNAL = "SELECT ledger_expect_journal(%s)"
-COMMIT = "COMMIT"
+# `ledger_post_journal` (wallets/sql/0005_ledger_post_function.sql) raises with one of these hints
+# when the reference was posted before or when a conditional UPDATE was refused.
 
 
 def _hint(error: BaseException) -> str | None:
@@ -120,10 +116,10 @@ def _hint(error: BaseException) -> str | None:
 
 
 def is_refusal(error: BaseException) -> bool:
-    """True for the error `ledger_expect_journal` raises when a conditional UPDATE was refused."""
+    """True for the error `ledger_post_journal` raises when a conditional UPDATE was refused."""
     return _hint(error) == "ledger_refused"
 
 
 def is_replay(error: BaseException) -> bool:
-    """True for the error `ledger_expect_journal` raises when the reference was already posted."""
+    """True for the error `ledger_post_journal` raises when the reference was already posted."""
     return _hint(error) == "ledger_replayed"

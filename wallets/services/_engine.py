@@ -1,23 +1,24 @@
-"""The posting engine every ledger service goes through. Not an entry point: callers own the
-transaction (services wrap it in `transaction.atomic(durable=True)`).
+"""The posting engine every ledger service goes through. Not an entry point: services call
+`post_durably`, which makes the journal its own transaction.
 
-Order of work inside the transaction, chosen so that the account row locks are held as briefly
-as possible (from the first wallet UPDATE to COMMIT):
+Order of work, chosen so that the account row locks are held as briefly as possible (from the
+first wallet UPDATE to COMMIT):
 
-1. insert the journal, `ON CONFLICT DO NOTHING`, and its audit row in the same statement (the
-   audit row exists exactly when the journal does): a reference seen before (even one being
-   committed by a concurrent transaction, which this insert waits for) returns the first journal
-   after comparing its content, and moves no money;
+1. insert the journal, `ON CONFLICT DO NOTHING`, and its audit row (the audit row exists exactly
+   when the journal does): a reference seen before (even one being committed by a concurrent
+   transaction, which this insert waits for) returns the first journal after comparing its
+   content, and moves no money;
 2. insert the postings of derived accounts (system accounts: no lock, no cached balance);
-3. for each cached account in ascending id order: one conditional UPDATE ... RETURNING that also
-   inserts its postings with `balance_after` (wallets.locks.ACCOUNT_CHANGE_WITH_POSTINGS).
+3. for each cached account in ascending id order: one conditional UPDATE ... RETURNING, then its
+   postings with `balance_after`.
 
-When the service's transaction is the outermost one (production), BEGIN, all of the above,
-`ledger_expect_journal` and COMMIT travel in ONE network round trip (psycopg pipeline mode): the
-server runs them in order, so the lock order holds and no lock is held across a client round
-trip. A replayed reference or a refused UPDATE makes `ledger_expect_journal` raise before the
-COMMIT; the engine then rolls back and answers (the first journal, or the precise refusal).
-Inside an outer transaction (tests) the journal statement runs first and the rest after it.
+When the journal is the whole transaction (production: no atomic block is open), all of that is
+ONE prepared call of `ledger_post_journal` (wallets/sql/0005_ledger_post_function.sql) in
+autocommit: one round trip, one protocol message, and no lock held across a client round trip.
+A replayed reference or a refused UPDATE makes it raise; the engine then answers (the first
+journal, or the precise refusal read after the rollback). Inside an outer transaction (a caller
+that locks a hold first, `on_posted` callers, tests) the same statements run one by one from
+wallets/locks.py: the journal first, then the rest in one pipelined round trip.
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ WITH journal AS (
 )
 SELECT id, created_at FROM journal
 """  # noqa: S608 (composed of constants only)
+
+# The whole journal in one statement (see the module docstring).
+POST_JOURNAL = (
+    "SELECT o_journal_id, o_created_at FROM ledger_post_journal("
+    "%s, %s, %s, %s, %s::jsonb, %s, %s::varchar[], %s::varchar[], %s::inet, %s::jsonb, "
+    "%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], "
+    "%s::bigint[], %s::boolean[], %s::bigint[], %s::bigint[], %s::bigint[], %s, %s, %s::bigint[], %s::bigint[], "
+    "%s::bigint[], %s)"
+)
 
 
 @dataclass(frozen=True)
@@ -237,10 +247,11 @@ def post(
     held_release: dict[int, int] | None = None,
     allow_frozen_debit: bool = False,
     audit_action: str = "ledger.journal.posted",
-    commit: bool = False,
+    autocommit: bool = False,
     on_posted: Callable[[Journal], None] | None = None,
 ) -> Journal:
-    """Post one balanced journal. Must run inside a transaction.
+    """Post one balanced journal: inside the caller's transaction, or with `autocommit` (no atomic
+    block open) as one statement that is its own transaction.
 
     `outflow_for` maps account id -> kobo counted against its single/daily limits (default: the
     account's net debit when `check_limits`); `held_release` maps account id -> held kobo to
@@ -287,21 +298,11 @@ def post(
         change.statuses = _debit_statuses(allow_frozen_debit) if delta < 0 else CREDIT_STATUSES
 
     if on_posted is not None:
-        # The callback writes rows through the ORM inside this transaction once the journal exists,
-        # so the journal is inserted on its own and the COMMIT is left to the caller's atomic block.
-        commit = False
-    if commit:
-        statements = [journal_statement, *posting_statements, *(_change_statement(c) for c in ordered),
-                      (locks.EXPECT_JOURNAL, (len(specs),)), (locks.COMMIT, None)]
-        try:
-            results = locks.execute_pipelined(statements)
-        except DatabaseError as error:
-            if locks.is_replay(error):
-                raise ReplayedInPipeline() from error
-            if locks.is_refusal(error):
-                raise RefusedInPipeline(ordered) from error
-            raise
-        rows = results[0]
+        # The callback writes rows through the ORM inside the caller's transaction once the journal
+        # exists, so this journal cannot be a statement of its own.
+        autocommit = False
+    if autocommit:
+        rows = _post_in_one_statement(journal_statement[1], derived, ordered, check_limits=check_limits)
     else:
         rows = locks.execute(*journal_statement)
         if not rows:
@@ -323,13 +324,51 @@ def post(
     return journal
 
 
-def post_durably(**kwargs: Any) -> Journal:
-    """`post` in its own durable transaction. When that transaction is the outermost one (always,
-    except inside a test case's wrapping transaction), the COMMIT is pipelined with the balance
-    updates (see `apply_changes`); a refusal is then explained after the rollback."""
+def _post_in_one_statement(journal_params: Sequence, derived: Sequence[PostingSpec],
+                           ordered: Sequence[AccountChange], *, check_limits: bool) -> list[tuple]:
+    """`ledger_post_journal` in autocommit: the journal is its own transaction, one round trip."""
+    public_id, reference, kind, narration, metadata, reverses_id, *audit = journal_params
+    single, daily, balmax = limit_arrays()
+    posting_accounts, posting_amounts, runnings = [], [], []
+    for change in ordered:
+        total = 0
+        for amount in change.amounts:
+            total += amount
+            posting_accounts.append(change.account.id)
+            posting_amounts.append(amount)
+            runnings.append(total)
+    params = (
+        public_id, reference, kind, narration, metadata, reverses_id,
+        [*audit[:6], audit[7]], audit[6], audit[8], audit[9],
+        _array([s.account.id for s in derived]), _array([s.account.currency for s in derived]),
+        _array([s.amount for s in derived]),
+        _array([c.account.id for c in ordered]), _array([c.account.currency for c in ordered]),
+        _array([c.delta for c in ordered]), _array([c.held_delta for c in ordered]),
+        _array([c.outflow for c in ordered]),
+        _array(["t" if AccountStatus.FROZEN in c.statuses else "f" for c in ordered]),
+        _array(posting_accounts), _array(posting_amounts), _array(runnings),
+        check_limits, limits_day(), _array(single), _array(daily), _array(balmax), UNLIMITED,
+    )
     try:
+        return locks.execute(POST_JOURNAL, params)
+    except DatabaseError as error:
+        if locks.is_replay(error):
+            raise ReplayedInPipeline() from error
+        if locks.is_refusal(error):
+            raise RefusedInPipeline(ordered) from error
+        raise
+
+
+def post_durably(**kwargs: Any) -> Journal:
+    """`post` as its own transaction. With no atomic block open (production), the journal is one
+    autocommitted statement (see the module docstring); a refusal is then explained after the
+    rollback. Inside an atomic block (tests; elsewhere `durable` refuses the nesting) the
+    statements run one by one in a durable block."""
+    try:
+        if not connection.in_atomic_block and kwargs.get("on_posted") is None:
+            return post(**kwargs, autocommit=True)
         with transaction.atomic(durable=True):
-            return post(**kwargs, commit=len(connection.atomic_blocks) == 1)
+            return post(**kwargs)
     except RefusedInPipeline as refused:
         explain_refusal(refused.changes)
         raise  # unreachable: explain_refusal always raises
