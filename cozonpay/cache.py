@@ -1,0 +1,30 @@
+"""The Redis cache backend, with one `redis.Redis` per connection pool.
+
+Django's RedisCacheClient builds a new `redis.Redis` for every cache call, and each one builds
+redis-py's response-callback table (~200 entries): about 0.15 ms of CPU per call, five calls per
+money-moving API request (throttles, lockout counters). A `redis.Redis` only borrows connections
+from its pool and is safe to share between threads, so one per pool serves every call.
+"""
+
+from __future__ import annotations
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+
+class SharedClientRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
+class SharedClientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedClientRedisCacheClient
