@@ -14,7 +14,8 @@ values (psycopg would otherwise choose int2/int4/int8/numeric per value and prep
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import psycopg
 from django.db import connection
@@ -78,3 +79,15 @@ def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) 
         finally:
             for cursor in cursors:
                 cursor.close()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement another module asks to run in a transaction it does not own (the ledger's), e.g.
+    an outbox event that must exist if and only if a journal does. `on_rows(rows)` runs after it,
+    inside that transaction's atomic block: use it for `transaction.on_commit` hooks only (with
+    the ledger's one-round-trip path the COMMIT has already been sent by then)."""
+
+    sql: str
+    params: dict | Sequence | None = None
+    on_rows: Callable[[list[tuple]], None] | None = None

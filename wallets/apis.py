@@ -24,7 +24,7 @@ from cozonpay.schema import ERROR_RESPONSES
 from cozonpay.throttling import MoneyThrottle
 from cozonpay.users.apis import PinField
 from payments.selectors import deposit_accounts_for_wallets
-from payments.services.transfers import transfer_completed_emit
+from payments.services.transfers import transfer_completed_outbox
 
 from . import selectors
 from .models import Transfer
@@ -236,7 +236,7 @@ class TransferListCreateApi(IdempotentCreateMixin, APIView):
         transfer = transfer_create(
             user=request.user, source_public_id=values["source_wallet"], recipient_identifier=values["recipient"],
             amount=values["amount"], narration=values["narration"], pin=values["pin"],
-            reference=f"transfer:{idempotency_id}", on_recorded=transfer_completed_emit,
+            reference=f"transfer:{idempotency_id}", outbox=transfer_completed_outbox,
         )
         return Response(render_transfer(transfer, viewer_id=request.user.pk), status=status.HTTP_201_CREATED)
 

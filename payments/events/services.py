@@ -11,8 +11,10 @@ after OUTBOX_MAX_ATTEMPTS. Staff retry or discard dead letters from the admin.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from cozonpay.db import Statement
 from cozonpay.enqueue import safe_enqueue
 
 from ..models import HandlerRun, HandlerRunStatus, OutboxEvent
@@ -46,6 +49,36 @@ def outbox_emit(*, event_type: str, aggregate, payload: dict | None = None, refe
     )
     transaction.on_commit(lambda: _ring(event.pk))
     return event
+
+
+# The event and its handler runs in one statement, for a transaction another module runs
+# (`outbox_statement`).
+_EMIT = """
+WITH event AS (
+    INSERT INTO payments_outboxevent (public_id, event_type, aggregate_type, aggregate_id, reference, payload,
+                                      created_at)
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, now())
+    RETURNING id
+), runs AS (
+    INSERT INTO payments_handlerrun (event_id, handler, status, attempts, last_error, next_attempt_at, created_at)
+    SELECT event.id, handler, %s, 0, '', now(), now() FROM event, unnest(%s::varchar[]) AS handler
+)
+SELECT id FROM event
+"""
+
+
+def outbox_statement(*, event_type: str, aggregate_type: str, aggregate_id: str, reference: str,
+                     payload: dict) -> Statement:
+    """`outbox_emit` as a statement, for a transaction owned by another module that runs it in its
+    own round trip (the ledger's: `wallets.services.transfer_send`). The doorbell rings on commit."""
+    params = (uuid.uuid4(), event_type, aggregate_type, aggregate_id, reference, json.dumps(payload),
+              HandlerRunStatus.PENDING.value, list(registry.handlers_for(event_type)))
+
+    def ring_on_commit(rows: list[tuple]) -> None:
+        event_id = rows[0][0]
+        transaction.on_commit(lambda: _ring(event_id))
+
+    return Statement(_EMIT, params, on_rows=ring_on_commit)
 
 
 def _ring(event_id: int, countdown: float | None = None) -> None:

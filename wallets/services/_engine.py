@@ -32,6 +32,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 from audit.services import AUDIT_COLUMN_LIST, AUDIT_PLACEHOLDERS, audit_row
+from cozonpay.db import Statement
 
 from .. import locks
 from ..exceptions import (
@@ -248,6 +249,7 @@ def post(
     allow_frozen_debit: bool = False,
     audit_action: str = "ledger.journal.posted",
     autocommit: bool = False,
+    with_journal: Sequence[Statement] = (),
     on_posted: Callable[[Journal], None] | None = None,
 ) -> Journal:
     """Post one balanced journal: inside the caller's transaction, or with `autocommit` (no atomic
@@ -258,7 +260,9 @@ def post(
     release in the same UPDATE (hold capture). `on_posted(journal)` runs inside the transaction
     right after a new journal is inserted (never on a replay), before any account row is locked:
     callers use it to write rows that must exist if and only if the journal does (a Transfer, an
-    outbox event) without lengthening the time the account locks are held.
+    outbox event) without lengthening the time the account locks are held. `with_journal` does the
+    same with statements (referring to the journal as `currval('wallets_journal_id_seq')`), which
+    unlike a callback can travel in the journal's own round trip.
     """
     if not reference or len(reference) > 255:
         raise LedgerError("A reference of 1 to 255 characters is required.", code="invalid_reference")
@@ -302,11 +306,14 @@ def post(
         # exists, so this journal cannot be a statement of its own.
         autocommit = False
     if autocommit:
-        rows = _post_in_one_statement(journal_statement[1], derived, ordered, check_limits=check_limits)
+        rows = _post_in_one_round_trip(journal_statement[1], derived, ordered, check_limits=check_limits,
+                                       with_journal=with_journal)
     else:
         rows = locks.execute(*journal_statement)
         if not rows:
             return _replayed(reference=reference, kind=kind, specs=specs, reverses_id=reverses_id)
+        if with_journal:
+            _after_run(with_journal, locks.execute_pipelined([(st.sql, st.params) for st in with_journal]))
         if on_posted is not None:
             journal_id, created_at = rows[0]
             on_posted(_journal_instance(id=journal_id, public_id=public_id, reference=reference, kind=kind,
@@ -324,9 +331,18 @@ def post(
     return journal
 
 
-def _post_in_one_statement(journal_params: Sequence, derived: Sequence[PostingSpec],
-                           ordered: Sequence[AccountChange], *, check_limits: bool) -> list[tuple]:
-    """`ledger_post_journal` in autocommit: the journal is its own transaction, one round trip."""
+def _after_run(statements: Sequence[Statement], results: list[list[tuple]]) -> None:
+    for statement, rows in zip(statements, results, strict=True):
+        if statement.on_rows is not None:
+            statement.on_rows(rows)
+
+
+def _post_in_one_round_trip(journal_params: Sequence, derived: Sequence[PostingSpec],
+                            ordered: Sequence[AccountChange], *, check_limits: bool,
+                            with_journal: Sequence[Statement]) -> list[tuple]:
+    """`ledger_post_journal` as its own transaction, in one round trip: alone in autocommit, or,
+    with `with_journal` statements, pipelined with them and the COMMIT inside the caller's
+    (outermost, durable) atomic block."""
     public_id, reference, kind, narration, metadata, reverses_id, *audit = journal_params
     single, daily, balmax = limit_arrays()
     posting_accounts, posting_amounts, runnings = [], [], []
@@ -350,23 +366,32 @@ def _post_in_one_statement(journal_params: Sequence, derived: Sequence[PostingSp
         check_limits, limits_day(), _array(single), _array(daily), _array(balmax), UNLIMITED,
     )
     try:
-        return locks.execute(POST_JOURNAL, params)
+        if not with_journal:
+            return locks.execute(POST_JOURNAL, params)
+        results = locks.execute_pipelined([(POST_JOURNAL, params), *((st.sql, st.params) for st in with_journal),
+                                           ("COMMIT", None)])
     except DatabaseError as error:
         if locks.is_replay(error):
             raise ReplayedInPipeline() from error
         if locks.is_refusal(error):
             raise RefusedInPipeline(ordered) from error
         raise
+    _after_run(with_journal, results[1:-1])
+    return results[0]
 
 
 def post_durably(**kwargs: Any) -> Journal:
     """`post` as its own transaction. With no atomic block open (production), the journal is one
-    autocommitted statement (see the module docstring); a refusal is then explained after the
-    rollback. Inside an atomic block (tests; elsewhere `durable` refuses the nesting) the
-    statements run one by one in a durable block."""
+    autocommitted statement, or one pipelined round trip with its `with_journal` statements and
+    the COMMIT (see the module docstring); a refusal is then explained after the rollback. Inside
+    an atomic block (tests; elsewhere `durable` refuses the nesting) the statements run one by one
+    in a durable block."""
     try:
         if not connection.in_atomic_block and kwargs.get("on_posted") is None:
-            return post(**kwargs, autocommit=True)
+            if not kwargs.get("with_journal"):
+                return post(**kwargs, autocommit=True)
+            with transaction.atomic(durable=True):
+                return post(**kwargs, autocommit=True)
         with transaction.atomic(durable=True):
             return post(**kwargs)
     except RefusedInPipeline as refused:

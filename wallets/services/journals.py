@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from django.db import connection
+
+from cozonpay.db import Statement
 
 from ..exceptions import CurrencyMismatch, IdempotencyConflict, LedgerError, SelfTransfer, WalletUnavailable
 from ..models import AccountKind, Journal, JournalKind, LedgerAccount, SystemCode, Transfer
@@ -65,6 +70,16 @@ def transfer(
                         metadata=metadata, actor=actor)
 
 
+# The customer-facing Transfer row, written in the journal's transaction (the journal is the one
+# this session inserted last).
+_TRANSFER_INSERT = """
+INSERT INTO wallets_transfer (public_id, journal_id, source_id, destination_id, sender_id, recipient_id, amount, fee,
+                              currency, narration, created_at)
+VALUES (%s, currval('wallets_journal_id_seq'), %s, %s, %s, %s, %s, %s, %s, %s, now())
+RETURNING id, journal_id, created_at
+"""
+
+
 def transfer_send(
     *,
     source: LedgerAccount,
@@ -75,33 +90,34 @@ def transfer_send(
     narration: str = "",
     metadata: dict | None = None,
     actor: Any,
-    on_recorded: Callable[[Transfer], None] | None = None,
+    outbox: Callable[[Transfer, str], Sequence[Statement]] | None = None,
 ) -> Transfer:
     """`transfer`, plus the customer-facing `Transfer` row, written in the journal's own durable
     transaction: the Transfer exists if and only if the journal does.
 
-    `on_recorded(transfer)` runs inside that transaction, only when the transfer is new, before
-    any wallet row is locked: the caller emits its outbox event there, so the event too exists iff
-    the money moved (a crash can lose neither). Idempotent by `reference`: a repeat returns the
-    first Transfer (`.replayed` is True) and neither moves money nor calls `on_recorded`."""
+    `outbox(transfer, reference)` returns statements (the caller's outbox event) to run in that transaction
+    too, so the event also exists iff the money moved (a crash can lose neither). They run only
+    when the transfer is new; in production the journal, the Transfer, those statements and the
+    COMMIT travel in one round trip. Idempotent by `reference`: a repeat returns the first
+    Transfer (`.replayed` is True), moves no money and runs none of the statements."""
     specs = _transfer_specs(source=source, destination=destination, amount=amount, fee=fee)
-    recorded: list[Transfer] = []
+    row = Transfer(public_id=uuid.uuid4(), source=source, destination=destination, sender_id=source.owner_id,
+                   recipient_id=destination.owner_id, amount=amount, fee=fee, currency=source.currency,
+                   narration=narration)
 
-    def record(journal: Journal) -> None:
-        row = Transfer.objects.create(
-            journal=journal, source=source, destination=destination, sender_id=source.owner_id,
-            recipient_id=destination.owner_id, amount=amount, fee=fee, currency=source.currency,
-            narration=narration, created_at=journal.created_at,
-        )
-        row.journal = journal
-        if on_recorded is not None:
-            on_recorded(row)
-        recorded.append(row)
+    def recorded(rows: list[tuple]) -> None:
+        row.id, row.journal_id, row.created_at = rows[0]
+        row._state.adding, row._state.db = False, connection.alias
 
+    statements = [Statement(_TRANSFER_INSERT, (row.public_id, source.id, destination.id, row.sender_id,
+                                               row.recipient_id, amount, fee, row.currency, narration),
+                            on_rows=recorded)]
+    if outbox is not None:
+        statements += outbox(row, reference)
     journal = post_durably(reference=reference, kind=JournalKind.TRANSFER, specs=specs, narration=narration,
-                           metadata=metadata, actor=actor, on_posted=record)
-    if recorded and not journal.replayed:
-        row = recorded[0]
+                           metadata=metadata, actor=actor, with_journal=statements)
+    if not journal.replayed:
+        row.journal = journal
         row.replayed = False
         return row
     row = Transfer.objects.select_related("journal").filter(journal_id=journal.id).first()

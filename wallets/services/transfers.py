@@ -9,14 +9,15 @@ the source wallet must be the user's (else 404, like any other user's object), t
 recipient exists), then the recipient (recipient_not_found, self_transfer, currency_mismatch: the
 recipient has no wallet in the source's currency), then the fee, then the ledger
 (`transfer_send`: insufficient_funds, limit_exceeded, wallet_unavailable, in its own durable
-transaction that also writes the Transfer row and runs `on_recorded`).
+transaction that also writes the Transfer row and the caller's `outbox` statements).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from audit.services import Actor
+from cozonpay.db import Statement
 from cozonpay.exceptions import NotFound
 from cozonpay.users.selectors import user_find_recipient
 from cozonpay.users.services import pin_verify
@@ -36,7 +37,7 @@ def transfer_create(
     narration: str = "",
     pin: str,
     reference: str,
-    on_recorded: Callable[[Transfer], None] | None = None,
+    outbox: Callable[[Transfer, str], Sequence[Statement]] | None = None,
 ) -> Transfer:
     source = LedgerAccount.objects.filter(
         kind=AccountKind.CUSTOMER_WALLET, owner=user, public_id=source_public_id
@@ -57,7 +58,7 @@ def transfer_create(
     fee = fee_for("p2p", amount)
     transfer = transfer_send(
         source=source, destination=destination, amount=amount, fee=fee, reference=reference,
-        narration=narration, metadata={"channel": "api"}, actor=Actor.of_user(user), on_recorded=on_recorded,
+        narration=narration, metadata={"channel": "api"}, actor=Actor.of_user(user), outbox=outbox,
     )
     if (transfer.sender_id, transfer.recipient_id) == (user.pk, recipient.pk):  # spare the caller two reads
         transfer.sender, transfer.recipient = user, recipient

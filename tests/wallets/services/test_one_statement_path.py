@@ -16,6 +16,7 @@ from wallets.services import _engine, system_account, transfer
 from .test_journal_post import *  # noqa: F403 (the same tests, collected again here)
 from .test_reversal import *  # noqa: F403
 from .test_transfer import *  # noqa: F403
+from .test_transfer_send import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
