@@ -102,11 +102,15 @@ def main() -> None:
         customers = seed()
         emit({"database": url.rsplit("@", 1)[-1], "cpus": os.cpu_count(), "customers": len(customers)})
 
-        spread = bench_ledger.run_transfers("ledger-transfer-spread", bench_ledger.bench_wallets(), None,
+        wallet_ids = bench_ledger.bench_wallets()
+        bench_ledger.vacuum_updated_tables()
+        spread = bench_ledger.run_transfers("ledger-transfer-spread", wallet_ids, None,
                                             args.ledger_workers, args.seconds)
         emit(spread)
         connections.close_all()
 
+        bench_ledger.vacuum_updated_tables()
+        connections.close_all()
         port = free_port()
         with Processes() as procs:
             gunicorn(procs, env, port, workers=args.web_workers, threads=args.web_threads)
