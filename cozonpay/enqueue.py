@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 logger = logging.getLogger("cozonpay.enqueue")
 
@@ -41,3 +42,38 @@ def safe_enqueue(task, *, args: tuple = (), countdown: float | None = None, queu
 def reset_broker_backoff() -> None:
     global _broker_down_until
     _broker_down_until = 0.0
+
+
+class Doorbell:
+    """One coalesced task per process per window, for work that a drain task finds by querying
+    (new webhooks, new outbox runs): at most one `task` every `window()` seconds, scheduled to start
+    when that window closes. A ring suppressed inside the window comes from an on_commit hook, so its
+    row is committed before the window closes, hence before the drain's first query: nothing waits
+    for the sweeper. One task per window instead of one per row spares the caller a broker publish
+    per request and the worker Celery's per-task overhead. If the enqueue fails, the window is not
+    taken and the next ring tries again (the sweeper is the net)."""
+
+    def __init__(self, task_path: str, window: Callable[[], float]):
+        """`task_path`: the dotted path of the task object (imported on first ring, so that a web
+        process which never imported the tasks module still finds it)."""
+        self._task_path = task_path
+        self._window = window
+        self._lock = threading.Lock()
+        self._quiet_until = 0.0
+
+    def ring(self) -> None:
+        window = self._window()
+        now = time.monotonic()
+        with self._lock:
+            if now < self._quiet_until:
+                return
+            self._quiet_until = now + window
+        from django.utils.module_loading import import_string
+
+        if not safe_enqueue(import_string(self._task_path), countdown=window or None):
+            with self._lock:
+                self._quiet_until = 0.0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._quiet_until = 0.0

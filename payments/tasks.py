@@ -10,6 +10,11 @@ def outbox_dispatch_task(event_id: int) -> dict:
     return events.outbox_dispatch(event_id=event_id)
 
 
+@shared_task(name="payments.outbox_drain", acks_late=True)
+def outbox_drain_task() -> int:
+    return events.outbox_drain()
+
+
 @shared_task(name="payments.outbox_sweep")
 def outbox_sweep_task() -> int:
     return events.outbox_sweep()

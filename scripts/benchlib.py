@@ -59,7 +59,7 @@ def base_env(database_url: str, **extra: str) -> dict:
         MONNIFY_WALLET_ACCOUNT_NUMBER=env.get("MONNIFY_WALLET_ACCOUNT_NUMBER", "9988776655"),
         PYTHONUNBUFFERED="1",
         # Our own queue: other checkouts' workers may share this Redis (and its database number).
-        CELERY_QUEUE=env.get("CELERY_QUEUE", f"bench-{os.getpid()}"),
+        CELERY_TASK_DEFAULT_QUEUE=env.get("CELERY_TASK_DEFAULT_QUEUE", f"bench-{os.getpid()}"),
     )
     if not env.get("CELERY_BROKER_URL") and not env.get("REDIS_URL") and _redis_answers():
         env["REDIS_URL"] = "redis://127.0.0.1:6379/14"

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import random
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from audit.services import AUDIT_COLUMN_LIST, AUDIT_COLUMNS, Actor, audit_record, audit_row
 from cozonpay.db import execute_pipelined, execute_prepared
+from cozonpay.enqueue import Doorbell
 
 from . import registry
 from .models import WebhookEvent, WebhookStatus
@@ -132,7 +132,7 @@ def webhook_receive(*, raw: bytes, payload: dict, headers: dict, source_ip: str 
             rows = execute_prepared(_RECEIVE, params)
         event_id, created = rows[0]
         if created:
-            transaction.on_commit(_ring_doorbell)
+            transaction.on_commit(DOORBELL.ring)
     return Receipt(event_id=event_id, created=created)
 
 
@@ -150,31 +150,8 @@ def webhook_record_rejection(*, reason: str, source_ip: str | None, raw: bytes, 
     )
 
 
-_doorbell_lock = threading.Lock()
-_doorbell_quiet_until = 0.0
-
-
-def _ring_doorbell() -> None:
-    """New webhooks share one coalesced doorbell per process: at most one drain task every
-    WEBHOOK_DOORBELL_SECONDS, scheduled to start when that window closes. A ring suppressed inside
-    the window runs after its row's COMMIT (on_commit), so the row is committed before the window
-    closes, hence before the drain's first query: nothing waits for the sweeper. One task per
-    window instead of one per webhook spares the web process a broker publish per request and the
-    worker Celery's per-task overhead."""
-    global _doorbell_quiet_until
-    window = settings.WEBHOOK_DOORBELL_SECONDS
-    now = time.monotonic()
-    with _doorbell_lock:
-        if now < _doorbell_quiet_until:
-            return
-        _doorbell_quiet_until = now + window
-    from cozonpay.enqueue import safe_enqueue
-
-    from .tasks import webhook_drain_task
-
-    if not safe_enqueue(webhook_drain_task, countdown=window or None):
-        with _doorbell_lock:
-            _doorbell_quiet_until = 0.0  # not scheduled: the next ring tries again (the sweeper is the net)
+# New webhooks share one coalesced drain task per process per WEBHOOK_DOORBELL_SECONDS.
+DOORBELL = Doorbell("webhooks.tasks.webhook_drain_task", lambda: settings.WEBHOOK_DOORBELL_SECONDS)
 
 
 def webhook_drain(*, batch: int = 10, budget_seconds: float = 20.0) -> int:

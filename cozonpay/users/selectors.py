@@ -16,15 +16,34 @@ def user_limits(*, user: User) -> dict:
     }
 
 
-def user_find_recipient(*, identifier: str) -> User | None:
-    """A transfer recipient by email or phone number (any common Nigerian format)."""
+def _recipient_filter(identifier: str) -> dict | None:
+    """The lookup of a transfer recipient by email or phone number (any common Nigerian format),
+    as filter arguments on users; None when the identifier can name nobody."""
     identifier = (identifier or "").strip()
     if "@" in identifier:
-        return User.objects.filter(email__iexact=identifier, is_active=True).first()
+        return {"email__iexact": identifier, "is_active": True}
     from .apis import normalize_phone
 
     try:
         phone = normalize_phone(identifier)
     except Exception:
         return None
-    return User.objects.filter(phone_number=phone, is_active=True).first()
+    return {"phone_number": phone, "is_active": True}
+
+
+def user_find_recipient(*, identifier: str) -> User | None:
+    """A transfer recipient by email or phone number (any common Nigerian format)."""
+    lookup = _recipient_filter(identifier)
+    return None if lookup is None else User.objects.filter(**lookup).first()
+
+
+def user_wallets_for_recipient(*, identifier: str):
+    """The customer wallets of the recipient `identifier` names (a queryset; empty when it names
+    nobody), so a caller can fetch the wallet it needs and its owner in one query."""
+    from wallets.models import AccountKind, LedgerAccount
+
+    lookup = _recipient_filter(identifier)
+    if lookup is None:
+        return LedgerAccount.objects.none()
+    return LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET,
+                                        **{f"owner__{key}": value for key, value in lookup.items()})

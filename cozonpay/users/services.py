@@ -46,13 +46,15 @@ def pin_set(*, user: User, pin: str, password: str | None = None, current_pin: s
     user.refresh_from_db(fields=["pin_hash", "pin_salt", "pin_failed_attempts", "pin_locked_until"])
 
 
-def pin_verify(*, user: User, pin: str) -> None:
+def pin_verify(*, user: User, pin: str, fresh: bool = False) -> None:
     """Raise unless `pin` is the user's PIN and the PIN is not locked.
 
     One conditional UPDATE both checks the lock and counts the attempt, so concurrent wrong
     guesses are counted exactly: once PIN_MAX_ATTEMPTS wrong ones have been counted, every
     further attempt is refused as locked without its PIN being evaluated. A right PIN with no
-    wrong attempts to forget and no lock is a pure read (the common case on every transfer)."""
+    wrong attempts to forget and no lock is a pure read (the common case on every transfer).
+    `fresh=True` says `user`'s PIN fields were read from the database by the caller's current
+    request just now (e.g. with the wallet being debited), which spares reading them again."""
     from django.conf import settings
     from django.db import connection
     from django.utils import timezone
@@ -62,8 +64,12 @@ def pin_verify(*, user: User, pin: str) -> None:
     from . import pin as pin_hashing
     from .exceptions import InvalidPin, PinLocked, PinNotSet
 
-    pin_hash, pin_salt, attempts, locked_until = User.objects.values_list(
-        "pin_hash", "pin_salt", "pin_failed_attempts", "pin_locked_until").get(pk=user.pk)
+    if fresh:
+        pin_hash, pin_salt, attempts, locked_until = (
+            user.pin_hash, user.pin_salt, user.pin_failed_attempts, user.pin_locked_until)
+    else:
+        pin_hash, pin_salt, attempts, locked_until = User.objects.values_list(
+            "pin_hash", "pin_salt", "pin_failed_attempts", "pin_locked_until").get(pk=user.pk)
     if not pin_hash:
         raise PinNotSet()
     if locked_until is not None and locked_until > timezone.now():

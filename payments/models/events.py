@@ -53,7 +53,12 @@ class HandlerRun(models.Model):
             ("discard_handlerrun", "Can discard dead letters (the handler's effect will never happen)"),
         ]
         constraints = [models.UniqueConstraint(fields=["event", "handler"], name="handler_run_event_handler_unique")]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="handler_run_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="handler_run_due_idx"),
+            # The drain's claim: pending runs in id order (partial: a run leaves it when claimed; see
+            # webhooks.WebhookEvent's webhook_received_idx).
+            models.Index(fields=["id"], name="handler_run_pending_idx", condition=models.Q(status="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.handler} for event #{self.event_id} ({self.status})"

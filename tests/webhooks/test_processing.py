@@ -154,19 +154,19 @@ def test_doorbell_rings_once_per_window_and_again_after_a_failed_enqueue(setting
 
     monkeypatch.setattr(services.time, "monotonic", lambda: clock["now"])
     monkeypatch.setattr("cozonpay.enqueue.safe_enqueue", fake_enqueue)
-    monkeypatch.setattr(services, "_doorbell_quiet_until", 0.0)
+    services.DOORBELL.reset()
     # when: three rings inside one window, then one after it
     for _ in range(3):
-        services._ring_doorbell()
+        services.DOORBELL.ring()
         clock["now"] += 0.05
     clock["now"] += 0.1
-    services._ring_doorbell()
+    services.DOORBELL.ring()
     # then: one drain per window, each scheduled for the end of its window
     assert sent == [{"task": "webhooks.drain", "countdown": 0.2}, {"task": "webhooks.drain", "countdown": 0.2}]
     # when: the broker refuses, the window is not taken, so the very next ring tries again
     broker["up"] = False
     clock["now"] += 1
-    services._ring_doorbell()
+    services.DOORBELL.ring()
     broker["up"] = True
-    services._ring_doorbell()
+    services.DOORBELL.ring()
     assert len(sent) == 3

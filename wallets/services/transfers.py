@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from audit.services import Actor
 from cozonpay.db import Statement
 from cozonpay.exceptions import NotFound
-from cozonpay.users.selectors import user_find_recipient
+from cozonpay.users.selectors import user_find_recipient, user_wallets_for_recipient
 from cozonpay.users.services import pin_verify
 
 from ..exceptions import CurrencyMismatch, RecipientNotFound, SelfTransfer
@@ -39,22 +39,27 @@ def transfer_create(
     reference: str,
     outbox: Callable[[Transfer, str], Sequence[Statement]] | None = None,
 ) -> Transfer:
+    # The wallet to debit, with its owner's PIN state read in the same query.
     source = LedgerAccount.objects.filter(
         kind=AccountKind.CUSTOMER_WALLET, owner=user, public_id=source_public_id
-    ).first()
+    ).select_related("owner").first()
     if source is None:
         raise NotFound("Wallet not found.", fields={"source_wallet": ["No wallet of yours has this id."]})
-    pin_verify(user=user, pin=pin)
-    recipient = user_find_recipient(identifier=recipient_identifier)
-    if recipient is None:
-        raise RecipientNotFound(fields={"recipient": ["No customer has this email or phone number."]})
+    pin_verify(user=source.owner, pin=pin, fresh=True)
+    # The recipient's wallet in the source's currency, with the recipient, in one query; when there
+    # is none, a second query tells "no such customer" from "no wallet in this currency".
+    destination = user_wallets_for_recipient(identifier=recipient_identifier).filter(
+        currency=source.currency).select_related("owner").first()
+    if destination is None:
+        recipient = user_find_recipient(identifier=recipient_identifier)
+        if recipient is None:
+            raise RecipientNotFound(fields={"recipient": ["No customer has this email or phone number."]})
+        if recipient.pk == user.pk:
+            raise SelfTransfer("You cannot send money to yourself.")
+        raise CurrencyMismatch(f"The recipient has no {source.currency} wallet.")
+    recipient = destination.owner
     if recipient.pk == user.pk:
         raise SelfTransfer("You cannot send money to yourself.")
-    destination = LedgerAccount.objects.filter(
-        kind=AccountKind.CUSTOMER_WALLET, owner=recipient, currency=source.currency
-    ).first()
-    if destination is None:
-        raise CurrencyMismatch(f"The recipient has no {source.currency} wallet.")
     fee = fee_for("p2p", amount)
     transfer = transfer_send(
         source=source, destination=destination, amount=amount, fee=fee, reference=reference,

@@ -127,3 +127,56 @@ def test_sweeper_redispatches_undispatched_and_stale(aggregate, handlers):
         assert events.outbox_sweep() == 2
     assert sorted(c.args[0] for c in ring.call_args_list) == sorted([never.pk, stale.pk])
     assert events.outbox_dispatch(event_id=stale.pk) == {"a": "succeeded"}
+
+
+def test_drain_runs_every_pending_run_once_and_leaves_failed_and_future_ones(aggregate, handlers):
+    # given: two events with two handlers each, one handler failing; a run not due yet
+    registry.event_handler("test.happened", name="a")(lambda e: handlers.append(("a", e.pk)))
+
+    def broken(event):
+        raise RuntimeError("downstream down")
+
+    registry.event_handler("test.happened", name="b")(broken)
+    first, second = _emit(aggregate), _emit(aggregate)
+    later = _emit(aggregate)
+    HandlerRun.objects.filter(event=later).update(next_attempt_at=timezone.now() + timezone.timedelta(hours=1))
+    # when: drained, then drained again
+    with mock.patch.object(events, "_ring"):  # the failed runs' own retry doorbells
+        done = events.outbox_drain(batch=3)
+        again = events.outbox_drain(batch=3)
+    # then: each due run ran exactly once; the failing one waits for its retry; the future ones wait
+    assert (done, again) == (4, 0)
+    assert handlers == [("a", first.pk), ("a", second.pk)]
+    runs = {(r.event_id, r.handler): (r.status, r.attempts) for r in HandlerRun.objects.all()}
+    assert runs == {
+        (first.pk, "a"): (HandlerRunStatus.SUCCEEDED, 1), (first.pk, "b"): (HandlerRunStatus.FAILED, 1),
+        (second.pk, "a"): (HandlerRunStatus.SUCCEEDED, 1), (second.pk, "b"): (HandlerRunStatus.FAILED, 1),
+        (later.pk, "a"): (HandlerRunStatus.PENDING, 0), (later.pk, "b"): (HandlerRunStatus.PENDING, 0),
+    }
+    assert set(OutboxEvent.objects.filter(dispatched_at__isnull=False).values_list("pk", flat=True)) == {
+        first.pk, second.pk}
+
+
+def test_outbox_statement_writes_the_event_its_runs_and_rings_the_drain_on_commit(
+        aggregate, handlers, django_capture_on_commit_callbacks):
+    # given
+    registry.event_handler("test.statement", name="a")(lambda e: None)
+    registry.event_handler("test.statement", name="b")(lambda e: None)
+    statement = events.outbox_statement(event_type="test.statement", aggregate_type="user",
+                                        aggregate_id=str(aggregate.pk), reference="ref-9", payload={"n": 9})
+    # when: run in a transaction, as the ledger runs it
+    with mock.patch.object(events.DOORBELL, "ring") as ring:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with transaction.get_connection().cursor() as cursor:
+                cursor.execute(statement.sql, statement.params)
+                rows = cursor.fetchall()
+            statement.on_rows(rows)
+            assert ring.call_count == 0  # not before the commit
+    # then
+    assert len(callbacks) == 1 and ring.call_count == 1
+    event = OutboxEvent.objects.get(event_type="test.statement")
+    assert rows == [(event.pk,)]
+    assert (event.aggregate_type, event.aggregate_id, event.reference, event.payload) == (
+        "user", str(aggregate.pk), "ref-9", {"n": 9})
+    assert sorted(HandlerRun.objects.filter(event=event).values_list("handler", "status", "attempts")) == [
+        ("a", "pending", 0), ("b", "pending", 0)]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from payments.events import services as events
-from payments.models import HandlerRun, OutboxEvent
+from payments.models import HandlerRun, Notification, OutboxEvent
+from tests.payments.conftest import wait_until
 from wallets.models import SystemCode, Transfer
 from wallets.services import system_account
 
@@ -22,9 +23,9 @@ def system_accounts():
 
 
 @pytest.fixture
-def rings(monkeypatch) -> list[int]:
-    rung: list[int] = []
-    monkeypatch.setattr(events, "_ring", lambda event_id, countdown=None: rung.append(event_id))
+def rings(monkeypatch) -> list[str]:
+    rung: list[str] = []
+    monkeypatch.setattr(events.DOORBELL, "ring", lambda: rung.append("outbox drain"))
     return rung
 
 
@@ -48,7 +49,7 @@ def test_transfer_event_and_doorbell_after_commit(alice, bob, settings, rings):
                              "amount": 10_000, "fee": 25, "currency": "NGN"}
     assert list(HandlerRun.objects.filter(event=event).values_list("handler", "status", "attempts")) == [
         ("notify_parties", "pending", 0)]
-    assert rings == [event.pk]
+    assert rings == ["outbox drain"]
 
 
 def test_refused_transfer_writes_no_event_and_rings_nothing(alice, bob, rings):
@@ -59,3 +60,21 @@ def test_refused_transfer_writes_no_event_and_rings_nothing(alice, bob, rings):
     # then
     assert response.status_code == 422 and response.json()["error"]["code"] == "insufficient_funds"
     assert money_snapshot() == before and rings == []
+
+
+@pytest.mark.slow
+def test_a_real_worker_notifies_both_sides_once_through_the_coalesced_doorbell(worker_process, alice, bob):
+    # given: a running worker, and the real doorbell (no monkeypatch)
+    worker = worker_process()
+    events.DOORBELL.reset()
+    # when: three transfers inside one doorbell window
+    for amount in (1_000, 2_000, 3_000):
+        assert send(client_for(alice), transfer_body(alice, bob, amount=amount)).status_code == 201
+    # then: every handler run completes once, and each side has one notification per transfer
+    try:
+        wait_until(lambda: HandlerRun.objects.filter(status="succeeded").count() == 3, timeout=30, interval=0.1)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; worker log:\n{worker.output()[-3000:]}") from exc
+    assert list(HandlerRun.objects.values_list("status", "attempts")) == [("succeeded", 1)] * 3
+    assert Notification.objects.filter(user=alice, kind="transfer.sent").count() == 3
+    assert Notification.objects.filter(user=bob, kind="transfer.received").count() == 3
