@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--worker-nice", type=int, default=0,
                         help="run the Celery worker at this nice level (processing yields the CPU to acks)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="acknowledgement only: no worker during the run (one is started afterwards to drain)")
     args = parser.parse_args()
 
     with database() as url:
@@ -89,7 +91,8 @@ def main() -> None:
         port = free_port()
         with Processes() as procs:
             gunicorn(procs, env, port, workers=args.web_workers, threads=args.web_threads)
-            celery_worker(procs, env, concurrency=args.worker_concurrency, nice=args.worker_nice)
+            if not args.no_worker:
+                celery_worker(procs, env, concurrency=args.worker_concurrency, nice=args.worker_nice)
             acked: set[int] = set()
 
             def make_request(i: int):
@@ -101,16 +104,22 @@ def main() -> None:
                 if status == 200:
                     acked.add(i % len(bodies))
 
-            web, worker = procs.procs[0].pid, procs.procs[1].pid  # process group leaders
+            web = procs.procs[0].pid  # process group leaders
+            worker = None if args.no_worker else procs.procs[1].pid
+
+            def worker_cpu_seconds() -> float:
+                return process_group_cpu_seconds(worker) if worker else 0.0
 
             def cpu() -> tuple:
-                return (process_group_cpu_seconds(web), process_group_cpu_seconds(worker), os.times(),
-                        machine_cpu_seconds())
+                return (process_group_cpu_seconds(web), worker_cpu_seconds(), os.times(), machine_cpu_seconds())
 
             cpu0 = cpu()
             result = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
                               make_request=make_request, on_response=on_response)
             cpu1 = cpu()
+            if args.no_worker:  # now drain what was acknowledged
+                celery_worker(procs, env, concurrency=args.worker_concurrency, nice=args.worker_nice)
+                worker = procs.procs[1].pid
             summary = result.summary()
             n = max(1, sum(result.statuses.values()))
             busy, total = (cpu1[3][0] - cpu0[3][0]), (cpu1[3][1] - cpu0[3][1])
@@ -133,7 +142,7 @@ def main() -> None:
                     break
                 time.sleep(0.5)
             drain = time.monotonic() - started
-            worker_cpu = process_group_cpu_seconds(worker) - cpu0[1]
+            worker_cpu = worker_cpu_seconds() - cpu0[1]
             stored = WebhookEvent.objects.filter(reference__startswith=run_prefix).count()
             by_status = dict(
                 WebhookEvent.objects.filter(reference__startswith=run_prefix).values_list("status")
