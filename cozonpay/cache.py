@@ -28,3 +28,19 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+
+def counter_increment(cache, key: str, timeout: int) -> int:
+    """Add one to the counter `key` (created at 0 with `timeout` seconds to live) and return the
+    new value, atomically: concurrent callers each get their own value. On Redis, SET NX EX and
+    INCR in one MULTI (one round trip; Django's own `incr` checks existence first, and a key that
+    expired between the two calls would be re-created without a time to live). Elsewhere (tests'
+    local memory), `add` then `incr`, each under the backend's lock."""
+    if isinstance(cache, SharedClientRedisCache):
+        redis_key = cache.make_and_validate_key(key)
+        pipe = cache._cache.get_client(redis_key, write=True).pipeline(transaction=True)
+        pipe.set(redis_key, 0, ex=timeout, nx=True)
+        pipe.incr(redis_key)
+        return int(pipe.execute()[1])
+    cache.add(key, 0, timeout)
+    return cache.incr(key)

@@ -130,8 +130,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cozonpay.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "cozonpay.throttling.AnonThrottle",
+        "cozonpay.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="60/min"),

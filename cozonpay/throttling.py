@@ -1,19 +1,60 @@
-"""Rate limits: login per IP and per account, money-moving requests per user, verify per user.
-Rates come from settings (THROTTLE_* environment variables)."""
+"""Rate limits: login per IP and per account, money-moving requests per user, verify per user,
+and the default anonymous and per-user limits. Rates come from settings (THROTTLE_* environment
+variables).
 
-from rest_framework.throttling import SimpleRateThrottle
+Every throttle here counts atomically (`AtomicRateThrottle`): DRF's own throttles read a list of
+timestamps, append to it and write it back, so N concurrent requests all read the same list and
+all pass. Fifty parallel password guesses against a 10/min limit would all have been tried."""
 
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from .cache import counter_increment
 from .context import current_client_ip
 
 
-class LoginIpThrottle(SimpleRateThrottle):
+class AtomicRateThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle's rates and keys, counted in fixed windows of the rate's duration by one
+    atomic increment per request: exactly `num_requests` pass per window whatever the
+    concurrency. Refused requests count too, so hammering keeps a client out until the window
+    ends. (A fixed window lets up to twice the rate through across a window boundary; the
+    per-account PIN and login protections do not rely on the rate alone.)"""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        count = counter_increment(self.cache, f"{self.key}:{window}", self.duration + 1)
+        return count <= self.num_requests
+
+    def wait(self):
+        return max(self.window_ends - self.now, 0.0)
+
+    def get_ident(self, request):
+        # The client's address as the rest of the app sees it (TRUSTED_PROXY aware).
+        return current_client_ip() or super().get_ident(request)
+
+
+class AnonThrottle(AtomicRateThrottle, AnonRateThrottle):
+    """Anonymous requests per client IP (the `anon` rate)."""
+
+
+class UserThrottle(AtomicRateThrottle, UserRateThrottle):
+    """Authenticated requests per user (the `user` rate)."""
+
+
+class LoginIpThrottle(AtomicRateThrottle):
     scope = "login_ip"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": current_client_ip() or self.get_ident(request)}
 
 
-class LoginAccountThrottle(SimpleRateThrottle):
+class LoginAccountThrottle(AtomicRateThrottle):
     """Per target account, so a botnet rotating IPs still cannot hammer one customer's password."""
 
     scope = "login_account"
@@ -29,7 +70,7 @@ class LoginAccountThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class MoneyThrottle(SimpleRateThrottle):
+class MoneyThrottle(AtomicRateThrottle):
     scope = "money"
 
     def get_cache_key(self, request, view):
