@@ -77,3 +77,22 @@ class Doorbell:
     def reset(self) -> None:
         with self._lock:
             self._quiet_until = 0.0
+
+
+def drain(*, claim: Callable[[], list], run: Callable[[object], object], requeue: Callable[[], object],
+          budget_seconds: float) -> int:
+    """The loop of a drain task: claim a batch, run each item, until a claim finds nothing (returns
+    how many ran) or the time budget is spent (then `requeue()` queues the next drain, so that one
+    task never holds a worker for long)."""
+    deadline = time.monotonic() + budget_seconds
+    done = 0
+    while True:
+        batch = claim()
+        if not batch:
+            return done
+        for item in batch:
+            run(item)
+            done += 1
+        if time.monotonic() > deadline:
+            requeue()
+            return done

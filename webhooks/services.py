@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import random
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from audit.services import AUDIT_COLUMN_LIST, AUDIT_COLUMNS, Actor, audit_record, audit_row
 from cozonpay.db import execute_pipelined, execute_prepared
-from cozonpay.enqueue import Doorbell
+from cozonpay.enqueue import Doorbell, drain, safe_enqueue
 
 from . import registry
 from .models import WebhookEvent, WebhookStatus
@@ -160,22 +159,10 @@ def webhook_drain(*, batch: int = 10, budget_seconds: float = 20.0) -> int:
     (`FOR UPDATE SKIP LOCKED`, then leased as any claim is), so concurrent drains and single-row
     tasks never take the same row and never wait on each other; a drain killed mid-batch leaves
     its rows to the sweeper once their lease runs out."""
-    from cozonpay.enqueue import safe_enqueue
-
     from .tasks import webhook_drain_task
 
-    deadline = time.monotonic() + budget_seconds
-    processed = 0
-    while True:
-        events = _claim_batch(batch)
-        if not events:
-            return processed
-        for event in events:
-            _run(event)
-            processed += 1
-        if time.monotonic() > deadline:
-            safe_enqueue(webhook_drain_task)
-            return processed
+    return drain(claim=lambda: _claim_batch(batch), run=_run, requeue=lambda: safe_enqueue(webhook_drain_task),
+                 budget_seconds=budget_seconds)
 
 
 def _claim_batch(size: int) -> list[WebhookEvent]:
@@ -197,8 +184,6 @@ def _claim_batch(size: int) -> list[WebhookEvent]:
 
 
 def _ring(event_id: int) -> None:
-    from cozonpay.enqueue import safe_enqueue
-
     from .tasks import webhook_process_task
 
     safe_enqueue(webhook_process_task, args=(event_id,))
@@ -289,8 +274,6 @@ def _record_failure(event: WebhookEvent, exc: Exception) -> str:
                          references=[event.reference, event.secondary_reference],
                          payload={"event_type": event.event_type, "error": error, "attempts": event.attempts})
     if not dead:
-        from cozonpay.enqueue import safe_enqueue
-
         from .tasks import webhook_process_task
 
         safe_enqueue(webhook_process_task, args=(event.pk,), countdown=_backoff(event.attempts).total_seconds())
@@ -343,8 +326,6 @@ def webhook_sweep(*, limit: int = 500) -> int:
     """Ring the doorbell again for every row that is due: never picked up (broker down, worker
     killed before it started), due for retry, parked and due, or stuck past its lease."""
     from django.db.models import Q
-
-    from cozonpay.enqueue import safe_enqueue
 
     from .tasks import webhook_process_task
 

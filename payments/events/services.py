@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
 import uuid
 from datetime import timedelta
 
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from cozonpay.db import Statement
-from cozonpay.enqueue import Doorbell, safe_enqueue
+from cozonpay.enqueue import Doorbell, drain, safe_enqueue
 
 from ..models import HandlerRun, HandlerRunStatus, OutboxEvent
 from . import registry
@@ -90,20 +89,10 @@ def outbox_drain(*, batch: int = 10, budget_seconds: float = 20.0) -> int:
     SKIP LOCKED`, then leased like any claim), so drains, per-event dispatches and the sweeper never
     run one twice; a drain killed mid-batch leaves its runs to the sweeper once their lease ends.
     Failed runs are not taken here: their retry is rung per event with its backoff."""
-    deadline = time.monotonic() + budget_seconds
-    done = 0
-    while True:
-        runs = _claim_batch(batch)
-        if not runs:
-            return done
-        for run in runs:
-            _execute(run)
-            done += 1
-        if time.monotonic() > deadline:
-            from ..tasks import outbox_drain_task
+    from ..tasks import outbox_drain_task
 
-            safe_enqueue(outbox_drain_task)
-            return done
+    return drain(claim=lambda: _claim_batch(batch), run=_execute, requeue=lambda: safe_enqueue(outbox_drain_task),
+                 budget_seconds=budget_seconds)
 
 
 def _claim_batch(size: int) -> list[HandlerRun]:

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 
 from tests.factories import make_customer
+from tests.threads import together
 from tests.wallets.apis.conftest import client_for, send, transfer_body
 from wallets.models import Journal, Transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _in_threads(count: int, call) -> list:
-    barrier = threading.Barrier(count)
-    answers: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            answers[i] = call(i)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return answers
 
 
 def test_twenty_concurrent_identical_requests_make_one_transfer():
@@ -41,7 +21,7 @@ def test_twenty_concurrent_identical_requests_make_one_transfer():
     key = str(uuid.uuid4())
     body = transfer_body(alice, bob, amount=12_345)
     # when
-    answers = _in_threads(20, lambda i: send(client_for(alice), body, key=key))
+    answers = together(20, lambda i: send(client_for(alice), body, key=key))
     # then: every answer is the one transfer (a replay), or 409 while the first was still running
     statuses = [a.status_code for a in answers]
     assert set(statuses) <= {201, 409}, statuses
@@ -63,7 +43,7 @@ def test_concurrent_distinct_transfers_never_overdraw():
     alice = make_customer(balance=100_000, first_name="Alice")
     bob = make_customer(balance=0, first_name="Bob")
     # when
-    answers = _in_threads(20, lambda i: send(client_for(alice), transfer_body(alice, bob, amount=10_000)))
+    answers = together(20, lambda i: send(client_for(alice), transfer_body(alice, bob, amount=10_000)))
     # then: exactly ten succeed, the rest are refused as insufficient funds
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [201] * 10 + [422] * 10

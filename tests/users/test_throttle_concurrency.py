@@ -3,38 +3,16 @@ throttles read, append and write back a list, so parallel requests all saw the s
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from rest_framework.test import APIClient
 
 from cozonpay.cache import counter_increment
+from tests.threads import together
 
 from .conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _together(workers: int, work) -> list:
-    barrier = threading.Barrier(workers)
-    results: list = [None] * workers
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.fixture
@@ -56,7 +34,7 @@ def login_account_rate(settings):
 
 def test_counter_gives_each_concurrent_caller_its_own_value():
     cache.clear()
-    values = _together(40, lambda i: counter_increment(cache, "test-counter", 60))
+    values = together(40, lambda i: counter_increment(cache, "test-counter", 60))
     assert sorted(values) == list(range(1, 41))
     assert cache.get("test-counter") == 40
 
@@ -65,7 +43,7 @@ def test_thirty_parallel_password_guesses_against_five_per_minute(login_account_
     # given
     user = make_user()
     # when: 30 wrong passwords at once for one account
-    codes = _together(30, lambda i: APIClient().post(
+    codes = together(30, lambda i: APIClient().post(
         "/api/v1/auth/token", {"email": user.email, "password": f"wrong-pass-{i}"}, format="json").status_code)
     # then: exactly five were tried, every other one was refused before the password was checked
     assert sorted(codes) == [401] * 5 + [429] * 25

@@ -3,6 +3,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from cozonpay import enqueue
 from webhooks import services
 from webhooks.models import WebhookEvent, WebhookStatus
 from webhooks.registry import PARKED, HandlerResult
@@ -109,7 +110,7 @@ def test_sweeper_picks_up_rows_never_dispatched_and_stale_leases(secret, test_ha
                                                     locked_until=timezone.now() - timezone.timedelta(seconds=1))
     from unittest import mock
 
-    with mock.patch("cozonpay.enqueue.safe_enqueue") as enqueue:
+    with mock.patch.object(services, "safe_enqueue") as enqueue:
         assert services.webhook_sweep() == 2
     assert sorted(call.kwargs["args"][0] for call in enqueue.call_args_list) == sorted([received.pk, stuck.pk])
     assert services.webhook_process(event_id=stuck.pk) == "ignored"  # no disbursement handler registered here
@@ -152,7 +153,7 @@ def test_doorbell_rings_once_per_window_and_again_after_a_failed_enqueue(setting
             sent.append({"task": task.name, **kwargs})
         return broker["up"]
 
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(enqueue.time, "monotonic", lambda: clock["now"])
     monkeypatch.setattr("cozonpay.enqueue.safe_enqueue", fake_enqueue)
     services.DOORBELL.reset()
     # when: three rings inside one window, then one after it
