@@ -10,7 +10,6 @@ reference `transfer:<id>`), so even a request re-run after its worker died canno
 import uuid
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -27,7 +26,9 @@ class IdempotencyRecord(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     locked_until = models.DateTimeField()
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The answer exactly as rendered (JSON text), so a replay returns it byte for byte: jsonb would
+    # reorder its keys.
+    response_body = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -101,8 +101,9 @@ def _insert_claim(*, user, scope: str, key: str, request_hash: str, locked_until
                              created_at=created)
 
 
-def idempotency_complete(*, record: IdempotencyRecord, status: int, body: object) -> None:
-    """Store the answer, or release the key when the answer must not be stored (5xx, 429)."""
+def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str) -> None:
+    """Store the answer (`body`: the rendered JSON text), or release the key when the answer must
+    not be stored (5xx, 429)."""
     if status >= 500 or status == 429:
         IdempotencyRecord.objects.filter(pk=record.pk, status=IdempotencyRecord.Status.IN_PROGRESS).delete()
         return

@@ -7,15 +7,17 @@
             ...
 
 The mixin validates the header, fingerprints the body, claims the key, runs `create` (passing the
-record id, from which the view derives its business reference), stores the answer (any status but
-5xx and 429, including business refusals) and replays it with `Idempotent-Replayed: true`.
+record id, from which the view derives its business reference), stores the answer as rendered (any status
+but 5xx and 429, including business refusals) and replays it byte for byte with
+`Idempotent-Replayed: true`.
 """
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.response import Response
+from rest_framework.renderers import JSONRenderer
 
 from cozonpay.exceptions import api_exception_handler
 
@@ -38,8 +40,9 @@ class IdempotentCreateMixin:
             user=request.user, scope=self.idempotency_scope, key=key, request_hash=fingerprint,
         )
         record = claim.record
-        if claim.replay:
-            response = Response(record.response_body, status=record.response_status)
+        if claim.replay:  # the stored answer, byte for byte
+            response = HttpResponse(record.response_body, status=record.response_status,
+                                    content_type="application/json")
             response["Idempotent-Replayed"] = "true"
             return response
         try:
@@ -49,7 +52,9 @@ class IdempotentCreateMixin:
             if response is None:  # a bug: release the key so a retry may run, then let it surface
                 services.idempotency_release(record=record)
                 raise
-        services.idempotency_complete(record=record, status=response.status_code, body=response.data)
+        # Stored as the JSON renderer (the API's only one) renders it, so the replay is the same bytes.
+        services.idempotency_complete(record=record, status=response.status_code,
+                                      body=JSONRenderer().render(response.data).decode())
         return response
 
     def create(self, request, *args, idempotency_id, **kwargs):  # pragma: no cover - abstract
