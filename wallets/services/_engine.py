@@ -17,15 +17,15 @@ ONE prepared call of `ledger_post_journal` (wallets/sql/0005_ledger_post_functio
 autocommit: one round trip, one protocol message, and no lock held across a client round trip.
 A replayed reference or a refused UPDATE makes it raise; the engine then answers (the first
 journal, or the precise refusal read after the rollback). Inside an outer transaction (a caller
-that locks a hold first, `on_posted` callers, tests) the same statements run one by one from
-wallets/locks.py: the journal first, then the rest in one pipelined round trip.
+that locks a hold first, tests) the same statements run one by one from wallets/locks.py: the
+journal first, then the rest in one pipelined round trip.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,19 +250,17 @@ def post(
     audit_action: str = "ledger.journal.posted",
     autocommit: bool = False,
     with_journal: Sequence[Statement] = (),
-    on_posted: Callable[[Journal], None] | None = None,
 ) -> Journal:
     """Post one balanced journal: inside the caller's transaction, or with `autocommit` (no atomic
     block open) as one statement that is its own transaction.
 
     `outflow_for` maps account id -> kobo counted against its single/daily limits (default: the
     account's net debit when `check_limits`); `held_release` maps account id -> held kobo to
-    release in the same UPDATE (hold capture). `on_posted(journal)` runs inside the transaction
-    right after a new journal is inserted (never on a replay), before any account row is locked:
-    callers use it to write rows that must exist if and only if the journal does (a Transfer, an
-    outbox event) without lengthening the time the account locks are held. `with_journal` does the
-    same with statements (referring to the journal as `currval('wallets_journal_id_seq')`), which
-    unlike a callback can travel in the journal's own round trip.
+    release in the same UPDATE (hold capture). `with_journal` statements run in the journal's
+    transaction, only when the journal is new: rows that must exist if and only if the journal does
+    (a Transfer, an outbox event), referring to it as `currval('wallets_journal_id_seq')`. With
+    `autocommit` they travel in the journal's own round trip; otherwise they run right after the
+    journal insert, before any account row is locked. Their `on_rows` callbacks run after them.
     """
     if not reference or len(reference) > 255:
         raise LedgerError("A reference of 1 to 255 characters is required.", code="invalid_reference")
@@ -301,10 +299,6 @@ def post(
         change.check_balance_max = check_limits
         change.statuses = _debit_statuses(allow_frozen_debit) if delta < 0 else CREDIT_STATUSES
 
-    if on_posted is not None:
-        # The callback writes rows through the ORM inside the caller's transaction once the journal
-        # exists, so this journal cannot be a statement of its own.
-        autocommit = False
     if autocommit:
         rows = _post_in_one_round_trip(journal_statement[1], derived, ordered, check_limits=check_limits,
                                        with_journal=with_journal)
@@ -314,11 +308,6 @@ def post(
             return _replayed(reference=reference, kind=kind, specs=specs, reverses_id=reverses_id)
         if with_journal:
             _after_run(with_journal, locks.execute_pipelined([(st.sql, st.params) for st in with_journal]))
-        if on_posted is not None:
-            journal_id, created_at = rows[0]
-            on_posted(_journal_instance(id=journal_id, public_id=public_id, reference=reference, kind=kind,
-                                        narration=narration, metadata=metadata, reverses_id=reverses_id,
-                                        created_at=created_at))
         if ordered:
             apply_changes(ordered, prefix=posting_statements)
         elif posting_statements:
@@ -387,7 +376,7 @@ def post_durably(**kwargs: Any) -> Journal:
     an atomic block (tests; elsewhere `durable` refuses the nesting) the statements run one by one
     in a durable block."""
     try:
-        if not connection.in_atomic_block and kwargs.get("on_posted") is None:
+        if not connection.in_atomic_block:
             if not kwargs.get("with_journal"):
                 return post(**kwargs, autocommit=True)
             with transaction.atomic(durable=True):
