@@ -323,7 +323,7 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=3)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
-# Transfers' events ring one coalesced drain task per process per this window (payments.events).
+# New outbox events ring one coalesced drain task per process per this window (payments.events).
 OUTBOX_DOORBELL_SECONDS = env.float("OUTBOX_DOORBELL_SECONDS", default=0.2)
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "payments.outbox_sweep", "schedule": OUTBOX_SWEEP_INTERVAL_SECONDS}
 

@@ -3,10 +3,13 @@
     outbox_emit(event_type="payment.confirmed", aggregate=deposit, payload={...})
 
 `outbox_emit` must be called inside the transaction that changes the payment, so the event exists
-if and only if the change committed. It rings the Celery doorbell on commit; if the broker is down
-the beat sweeper re-dispatches. Dispatch claims each due (event, handler) run, calls the handler
-outside any transaction, and records success, or failure with exponential backoff, dead-lettering
-after OUTBOX_MAX_ATTEMPTS. Staff retry or discard dead letters from the admin.
+if and only if the change committed (`outbox_statement` is the same as a statement, for the
+ledger's one-round-trip transfers). On commit it rings the coalesced doorbell: at most one
+`outbox_drain` task per process per OUTBOX_DOORBELL_SECONDS runs every pending handler run. If the
+broker is down the beat sweeper re-dispatches. Dispatch claims each due (event, handler) run,
+calls the handler outside any transaction, and records success, or failure with exponential
+backoff (the retry is rung per event), dead-lettering after OUTBOX_MAX_ATTEMPTS. Staff retry or
+discard dead letters from the admin.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def outbox_emit(*, event_type: str, aggregate, payload: dict | None = None, refe
     HandlerRun.objects.bulk_create(
         [HandlerRun(event=event, handler=name) for name in registry.handlers_for(event_type)]
     )
-    transaction.on_commit(lambda: _ring(event.pk))
+    transaction.on_commit(DOORBELL.ring)
     return event
 
 
@@ -78,8 +81,8 @@ def outbox_statement(*, event_type: str, aggregate_type: str, aggregate_id: str,
     return Statement(_EMIT, params, on_rows=lambda rows: transaction.on_commit(DOORBELL.ring))
 
 
-# Events written by `outbox_statement` (one per transfer: the busiest path) share one coalesced
-# drain task per process per OUTBOX_DOORBELL_SECONDS instead of a Celery publish each.
+# New events share one coalesced drain task per process per OUTBOX_DOORBELL_SECONDS instead of a
+# Celery publish each.
 DOORBELL = Doorbell("payments.tasks.outbox_drain_task", lambda: settings.OUTBOX_DOORBELL_SECONDS)
 
 
