@@ -51,6 +51,7 @@ class SystemCode(models.TextChoices):
     FEES_REVENUE = "fees_revenue", "Fees revenue"
     WITHDRAWALS_IN_FLIGHT = "withdrawals_in_flight", "Withdrawals in flight"
     SUSPENSE = "suspense", "Suspense"
+    PROVIDER_FEES = "provider_fees", "Provider fees (Monnify's charges, an expense)"
 
 
 class AccountStatus(models.TextChoices):
@@ -118,6 +119,7 @@ class JournalKind(models.TextChoices):
     HOLD_CAPTURE = "hold_capture", "Hold capture"
     REFUND = "refund", "Refund"
     FEE = "fee", "Fee"
+    PROVIDER_FEE = "provider_fee", "Provider fee"
     ADJUSTMENT = "adjustment", "Adjustment"
     REVERSAL = "reversal", "Reversal"
 

@@ -260,6 +260,8 @@ def _credit(deposit: Deposit, status, actor) -> Deposit:
                 pass  # credited before under the same reference: nothing moves again
             else:
                 reason, flag = exc.message, DepositFlag.NOT_CREDITABLE
+    if not reason:
+        _book_collection_fee(deposit, status, actor)
     with transaction.atomic(durable=True):
         locked = _locked(deposit.pk)
         if locked.state not in (DepositState.VERIFYING, DepositState.AWAITING_PAYMENT):
@@ -273,6 +275,25 @@ def _credit(deposit: Deposit, status, actor) -> Deposit:
         deposit.next_check_at = None
         deposit.save(update_fields=["next_check_at"])
         return deposit
+
+
+def _book_collection_fee(deposit: Deposit, status, actor) -> None:
+    """Monnify keeps its fee from what it settles: amountPaid - settlementAmount, when the status
+    reports a settlement amount. Booked once per collection (`monnify:fee:txn:<reference>`)."""
+    from wallets.services import provider_fee_book
+
+    if status.settlement_amount_kobo is None:
+        return
+    fee = status.amount_paid_kobo - status.settlement_amount_kobo
+    transaction_reference = status.transaction_reference or deposit.transaction_reference
+    if fee < 0 or fee > status.amount_paid_kobo:
+        logger.warning("collection settles for more than was paid; fee not booked",
+                       extra={"transaction_reference": transaction_reference, "fee": fee})
+        return
+    provider_fee_book(currency=deposit.currency, fee=fee, reference=f"monnify:fee:txn:{transaction_reference}",
+                      narration=f"Monnify fee on deposit {deposit.payment_reference}",
+                      metadata={"deposit": str(deposit.public_id), "transaction_reference": transaction_reference},
+                      actor=actor)
 
 
 # --- Settlement and reversal reported by Monnify ------------------------------------------------------

@@ -50,7 +50,15 @@ from cozonpay.exceptions import DomainError, InvalidStateTransition, NotFound
 from wallets.exceptions import HoldNotPending, LedgerError
 from wallets.models import AccountKind, Hold, HoldStatus, Journal, JournalKind, LedgerAccount, SystemCode
 from wallets.selectors import fee_for
-from wallets.services import PostingSpec, hold_capture, hold_place, hold_release, journal_reverse, system_account
+from wallets.services import (
+    PostingSpec,
+    hold_capture,
+    hold_place,
+    hold_release,
+    journal_reverse,
+    provider_fee_book,
+    system_account,
+)
 
 from ..clients.monnify import errors as monnify_errors
 from ..clients.monnify.client import get_client
@@ -89,6 +97,10 @@ def capture_reference_for(reference: str) -> str:
 
 def reversal_reference_for(reference: str) -> str:
     return f"withdrawal:{reference}:reversal"
+
+
+def provider_fee_reference_for(reference: str) -> str:
+    return f"monnify:fee:disbursement:{reference}"
 
 
 def _system_actor() -> Actor:
@@ -328,6 +340,12 @@ def _record_success(withdrawal_id: int, result: Disbursement, actor) -> Withdraw
     except HoldNotPending:
         _paid_without_hold(withdrawal, result, actor)
         return Withdrawal.objects.get(pk=withdrawal_id)
+    if result.fee_kobo:  # what Monnify charged us for the transfer, booked once
+        provider_fee_book(currency=withdrawal.currency, fee=result.fee_kobo,
+                          reference=provider_fee_reference_for(withdrawal.reference),
+                          narration=f"Monnify fee on withdrawal {withdrawal.reference}",
+                          metadata={"withdrawal": str(withdrawal.public_id),
+                                    "transaction_reference": result.transaction_reference}, actor=actor)
     with transaction.atomic(durable=True):
         locked = _locked(withdrawal_id)
         if locked.state in WITHDRAWAL_AT_PROVIDER_STATES:
@@ -385,6 +403,10 @@ def _record_reversal(withdrawal_id: int, result: Disbursement, actor) -> Withdra
     capture = Journal.objects.get(reference=withdrawal.capture_reference)
     reversal = journal_reverse(journal=capture, actor=actor, reference=reversal_reference_for(withdrawal.reference),
                                narration=f"Withdrawal {withdrawal.reference} reversed by the bank")
+    fee = Journal.objects.filter(reference=provider_fee_reference_for(withdrawal.reference)).first()
+    if fee is not None:  # a reversed transfer gives Monnify's fee back with the amount
+        journal_reverse(journal=fee, actor=actor,
+                        narration=f"Monnify fee on reversed withdrawal {withdrawal.reference}")
     with transaction.atomic(durable=True):
         locked = _locked(withdrawal_id)
         if locked.state == S.SUCCEEDED:

@@ -6,7 +6,14 @@ from ._engine import PostingSpec
 from .accounts import system_account, wallet_close, wallet_freeze, wallet_open, wallet_unfreeze
 from .adjustments import adjustment_approve, adjustment_propose, adjustment_reject
 from .holds import hold_capture, hold_expire, hold_place, hold_release, holds_expire_due
-from .journals import journal_post, journal_reverse, transfer, transfer_send, wallet_credit_from_provider
+from .journals import (
+    journal_post,
+    journal_reverse,
+    provider_fee_book,
+    transfer,
+    transfer_send,
+    wallet_credit_from_provider,
+)
 from .transfers import transfer_create
 
 __all__ = [
@@ -21,6 +28,7 @@ __all__ = [
     "holds_expire_due",
     "journal_post",
     "journal_reverse",
+    "provider_fee_book",
     "system_account",
     "transfer",
     "transfer_create",

@@ -147,6 +147,20 @@ def wallet_credit_from_provider(
                         narration=narration, metadata=metadata, actor=actor)
 
 
+def provider_fee_book(*, currency: str, fee: int, reference: str, narration: str = "",
+                      metadata: dict | None = None, actor: Any) -> Journal | None:
+    """Book what Monnify kept from a collection or charged for a transfer: Monnify clearing +fee (it
+    holds that much less of ours) and provider fees -fee (an expense). Idempotent by `reference`;
+    nothing for a zero fee. Both are system accounts: no wallet is locked or touched."""
+    if fee == 0:
+        return None
+    check_amount(fee, name="fee")
+    return post_durably(reference=reference, kind=JournalKind.PROVIDER_FEE, specs=[
+        PostingSpec(system_account(SystemCode.MONNIFY_CLEARING, currency), fee),
+        PostingSpec(system_account(SystemCode.PROVIDER_FEES, currency), -fee),
+    ], narration=narration, metadata=metadata, actor=actor, check_limits=False)
+
+
 def journal_reverse(*, journal: Journal, actor: Any, narration: str = "", reference: str | None = None) -> Journal:
     """Post the mirror of `journal` (every posting negated), at most once per journal
     (`Journal.reverses` is unique). Reversals are corrections: they skip KYC limits and may debit

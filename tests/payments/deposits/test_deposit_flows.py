@@ -41,6 +41,13 @@ def test_checkout_paid_is_credited_exactly_once(flow, customer):
     assert wallet.balance == 250_000
     assert _credits(wallet) == [250_000]
     assert Journal.objects.filter(reference=f"monnify:txn:{deposit.transaction_reference}").count() == 1
+    # Monnify keeps its fee (1 % of a transfer payment, at most N50, in the sandbox) from what it
+    # settles: booked once, clearing +fee and provider fees -fee; the customer is credited in full
+    fee = Journal.objects.get(reference=f"monnify:fee:txn:{deposit.transaction_reference}")
+    assert fee.kind == "provider_fee"
+    assert sorted(fee.postings.values_list("account__system_code", "amount")) == [
+        ("monnify_clearing", 2_500), ("provider_fees", -2_500)]
+    assert Journal.objects.filter(reference__startswith="monnify:fee:").count() == 1
     assert event_types(deposit) == ["payment.initiated", "payment.provider_submitted", "payment.verifying",
                                     "payment.confirmed"]
     assert Notification.objects.filter(user=customer, kind="deposit.credited").count() == 1

@@ -46,7 +46,12 @@ def balances(wallet) -> dict[str, int]:
         "held": wallet_balance.held,
         "clearing": account_balance(account=system_account(SystemCode.MONNIFY_CLEARING)).balance,
         "fees": account_balance(account=system_account(SystemCode.FEES_REVENUE)).balance,
+        "provider_fees": account_balance(account=system_account(SystemCode.PROVIDER_FEES)).balance,
     }
+
+
+# What the sandbox charges per transfer by default (its config's disbursement_fee, "10.00").
+MONNIFY_TRANSFER_FEE = 1_000
 
 
 def sandbox_transfer(control, reference: str) -> dict | None:

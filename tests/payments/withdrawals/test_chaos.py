@@ -40,6 +40,7 @@ def test_200_withdrawals_through_faults_end_final_paid_once_and_balanced(wd, con
     wallets = [make_wallet(balance=20_000_000) for _ in range(8)]
     funded = {w.pk: 20_000_000 for w in wallets}
     clearing0, fees0 = _system(SystemCode.MONNIFY_CLEARING), _system(SystemCode.FEES_REVENUE)
+    provider_fees0 = _system(SystemCode.PROVIDER_FEES)
     control.config(seed=7, d07_window_s=0, api_timeout_s=0.8, wallet_balance="150000.00",
                    faults={"api_error_after_commit_rate": 0.12, "api_timeout_rate": 0.08, "api_error_rate": 0.05,
                            "api_fault_paths": ["/api/v2/disbursements"]})
@@ -98,7 +99,12 @@ def test_200_withdrawals_through_faults_end_final_paid_once_and_balanced(wd, con
     for wallet in wallets:
         expected = funded[wallet.pk] - sum(w.total for w in paid if w.wallet_id == wallet.pk)
         assert account_balance(account=wallet).balance == expected and account_balance(account=wallet).held == 0
-    assert _system(SystemCode.MONNIFY_CLEARING) == clearing0 + sum(w.amount for w in paid)
+    # Monnify's own fee on each paid transfer is booked (clearing +fee, provider fees -fee); reversed
+    # transfers gave it back with the amount
+    provider_fees = [w.provider_fee for w in paid]
+    assert all(fee and fee > 0 for fee in provider_fees)
+    assert _system(SystemCode.MONNIFY_CLEARING) == clearing0 + sum(w.amount for w in paid) + sum(provider_fees)
+    assert _system(SystemCode.PROVIDER_FEES) == provider_fees0 - sum(provider_fees)
     assert _system(SystemCode.FEES_REVENUE) == fees0 + sum(w.fee for w in paid)
     assert ledger_integrity_check().ok
     assert states_under_fire[S.UNKNOWN] > 0 and Counter(w.state for w in final.values())[S.FAILED] > 0

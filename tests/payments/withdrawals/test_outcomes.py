@@ -18,7 +18,7 @@ from wallets.exceptions import InsufficientFunds, LimitExceeded
 from wallets.models import Hold, HoldStatus, Journal
 from wallets.selectors import ledger_integrity_check
 
-from .conftest import balances, create, sandbox_transfer
+from .conftest import MONNIFY_TRANSFER_FEE, balances, create, sandbox_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +47,13 @@ def test_success_captures_amount_to_clearing_and_fee_to_revenue(wd, control, wal
     w = service.withdrawal_submit(withdrawal_id=w.pk)
     # then
     assert w.state == S.SUCCEEDED and w.provider_status == "SUCCESS" and w.transaction_reference.startswith("MFDS")
+    # the customer pays amount + our fee; Monnify's own fee on the transfer is our expense
+    assert w.provider_fee == MONNIFY_TRANSFER_FEE
     assert balances(wallet) == {"balance": before["balance"] - AMOUNT - FEE, "held": 0,
-                                "clearing": before["clearing"] + AMOUNT, "fees": before["fees"] + FEE}
+                                "clearing": before["clearing"] + AMOUNT + MONNIFY_TRANSFER_FEE,
+                                "fees": before["fees"] + FEE,
+                                "provider_fees": before["provider_fees"] - MONNIFY_TRANSFER_FEE}
+    assert Journal.objects.get(reference=service.provider_fee_reference_for(w.reference)).kind == "provider_fee"
     assert _hold(w).status == HoldStatus.CAPTURED
     assert Journal.objects.get(reference=w.capture_reference).reference == f"withdrawal:{w.reference}:capture"
     transfer = sandbox_transfer(control, w.reference)

@@ -38,8 +38,10 @@ def test_success_then_reversed_any_number_of_times_credits_back_once(wd, control
     w = Withdrawal.objects.get(pk=w.pk)
     assert w.state == S.REVERSED and w.reversal_reference == f"withdrawal:{w.reference}:reversal"
     assert _wallet_movements(wallet, w) == [-(AMOUNT + FEE), AMOUNT + FEE]
-    assert balances(wallet) == before
+    assert balances(wallet) == before  # clearing and provider fees included: Monnify gave its fee back
     assert Journal.objects.filter(reference=w.reversal_reference).count() == 1
+    fee_reference = service.provider_fee_reference_for(w.reference)
+    assert Journal.objects.filter(reference__in=[fee_reference, f"reversal:{fee_reference}"]).count() == 2
     assert OutboxEvent.objects.filter(reference=w.reference, event_type="payment.reversed").count() == 1
     assert ledger_integrity_check().ok
 

@@ -11,7 +11,7 @@ from tests.payments.conftest import wait_until
 from wallets.models import Hold, HoldStatus
 from wallets.selectors import ledger_integrity_check
 
-from .conftest import balances, create, sandbox_transfer
+from .conftest import MONNIFY_TRANSFER_FEE, balances, create, sandbox_transfer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -40,8 +40,10 @@ def test_worker_submits_what_the_request_committed(worker_process, wd, control):
     _wait(worker, lambda: all(_state(w) == S.SUCCEEDED for w in created), timeout=30)
     total = sum(w.total for w in created)
     assert balances(wallet) == {"balance": before["balance"] - total, "held": 0,
-                                "clearing": before["clearing"] + sum(w.amount for w in created),
-                                "fees": before["fees"] + sum(w.fee for w in created)}
+                                "clearing": (before["clearing"] + sum(w.amount for w in created)
+                                             + 3 * MONNIFY_TRANSFER_FEE),
+                                "fees": before["fees"] + sum(w.fee for w in created),
+                                "provider_fees": before["provider_fees"] - 3 * MONNIFY_TRANSFER_FEE}
     assert all(sandbox_transfer(control, w.reference)["initiate_calls"] == 1 for w in created), worker.output()
 
 
@@ -67,6 +69,8 @@ def test_worker_killed_mid_submit_pays_once_and_nothing_is_stuck(worker_process,
     assert transfer["initiate_calls"] == 1 and transfer["status"] == "SUCCESS"
     assert len(control.get("/sandbox/disbursements")) == 1
     assert balances(wallet) == {"balance": before["balance"] - w.total, "held": 0,
-                                "clearing": before["clearing"] + w.amount, "fees": before["fees"] + w.fee}
+                                "clearing": before["clearing"] + w.amount + MONNIFY_TRANSFER_FEE,
+                                "fees": before["fees"] + w.fee,
+                                "provider_fees": before["provider_fees"] - MONNIFY_TRANSFER_FEE}
     assert Hold.objects.get(reference=w.hold_reference).status == HoldStatus.CAPTURED
     assert ledger_integrity_check().ok

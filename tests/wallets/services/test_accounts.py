@@ -37,7 +37,7 @@ def test_wallet_open_is_idempotent():
 @pytest.mark.django_db
 def test_system_accounts_exist_and_self_heal():
     codes = set(LedgerAccount.objects.filter(kind="system").values_list("system_code", flat=True))
-    assert codes >= {"monnify_clearing", "fees_revenue", "withdrawals_in_flight", "suspense"}
+    assert codes >= {"monnify_clearing", "fees_revenue", "withdrawals_in_flight", "suspense", "provider_fees"}
     account = system_account("suspense")
     assert account.allow_negative and account.is_derived and system_account("suspense").pk == account.pk
     with pytest.raises(ValueError):

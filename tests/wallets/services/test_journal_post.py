@@ -5,6 +5,7 @@ from wallets.exceptions import InvalidAmount, LimitExceeded, UnbalancedJournal, 
 from wallets.services import (
     PostingSpec,
     journal_post,
+    provider_fee_book,
     system_account,
     wallet_close,
     wallet_credit_from_provider,
@@ -89,4 +90,21 @@ def test_debit_through_journal_post_checks_funds(wallet_factory, actor):
         journal_post(reference="wd", kind="withdrawal", actor=actor,
                      postings=[PostingSpec(wallet, -1_001),
                                PostingSpec(system_account("withdrawals_in_flight"), 1_001)])
+    assert ledger_snapshot() == before
+
+
+def test_provider_fee_is_booked_once_between_system_accounts(db, actor):
+    # given
+    clearing, expense = system_account("monnify_clearing"), system_account("provider_fees")
+    # when: booked twice under one reference
+    first = provider_fee_book(currency="NGN", fee=2_500, reference="monnify:fee:txn:T1", actor=actor)
+    again = provider_fee_book(currency="NGN", fee=2_500, reference="monnify:fee:txn:T1", actor=actor)
+    # then: one journal, Monnify holds 2,500 kobo less of ours, the expense grows by as much
+    assert again.id == first.id and again.replayed and first.kind == "provider_fee"
+    assert postings_of(first) == [(clearing.id, 2_500, None), (expense.id, -2_500, None)]
+    # and: nothing for a zero fee, a refusal (changing nothing) for a negative one
+    before = ledger_snapshot()
+    assert provider_fee_book(currency="NGN", fee=0, reference="monnify:fee:txn:T2", actor=actor) is None
+    with pytest.raises(InvalidAmount):
+        provider_fee_book(currency="NGN", fee=-1, reference="monnify:fee:txn:T3", actor=actor)
     assert ledger_snapshot() == before
