@@ -286,8 +286,9 @@ def _book_collection_fee(deposit: Deposit, status, actor) -> None:
         return
     fee = status.amount_paid_kobo - status.settlement_amount_kobo
     transaction_reference = status.transaction_reference or deposit.transaction_reference
-    if fee < 0 or fee > status.amount_paid_kobo:
-        logger.warning("collection settles for more than was paid; fee not booked",
+    if fee < 0 or status.settlement_amount_kobo <= 0:
+        # Settling more than was paid, or nothing at all, is not a fee: leave it to reconciliation.
+        logger.warning("implausible settlement amount; Monnify fee not booked",
                        extra={"transaction_reference": transaction_reference, "fee": fee})
         return
     provider_fee_book(currency=deposit.currency, fee=fee, reference=f"monnify:fee:txn:{transaction_reference}",

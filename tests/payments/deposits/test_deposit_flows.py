@@ -209,3 +209,25 @@ def test_forbidden_transitions_raise(customer):
         deposit.refunded()
     with pytest.raises(AttributeError):
         deposit.state = DepositState.CREDITED  # protected: only transitions change it
+
+
+@pytest.mark.parametrize("settlement, booked", [(None, None), (0, None), (250_001, None), (247_500, 2_500),
+                                                (250_000, None)])
+def test_collection_fee_is_booked_only_from_a_plausible_settlement(db, settlement, booked):
+    # given: a collection of N2,500 and what the status reports as settled
+    from types import SimpleNamespace
+
+    from audit.services import Actor
+
+    deposit = Deposit(currency="NGN", transaction_reference="MNFY|FEE|1", payment_reference="cozon-fee-1")
+    status = SimpleNamespace(amount_paid_kobo=250_000, settlement_amount_kobo=settlement,
+                             transaction_reference="MNFY|FEE|1")
+    # when
+    deposit_services._book_collection_fee(deposit, status, Actor.system("tests"))
+    # then: a fee journal only for 0 < settlement < paid, for exactly the difference
+    journal = Journal.objects.filter(reference="monnify:fee:txn:MNFY|FEE|1").first()
+    if booked is None:
+        assert journal is None
+    else:
+        assert sorted(journal.postings.values_list("account__system_code", "amount")) == [
+            ("monnify_clearing", booked), ("provider_fees", -booked)]
