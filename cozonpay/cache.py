@@ -30,17 +30,21 @@ class SharedClientRedisCache(RedisCache):
         self._class = SharedClientRedisCacheClient
 
 
-def counter_increment(cache, key: str, timeout: int) -> int:
-    """Add one to the counter `key` (created at 0 with `timeout` seconds to live) and return the
-    new value, atomically: concurrent callers each get their own value. On Redis, SET NX EX and
-    INCR in one MULTI (one round trip; Django's own `incr` checks existence first, and a key that
-    expired between the two calls would be re-created without a time to live). Elsewhere (tests'
-    local memory), `add` then `incr`, each under the backend's lock."""
+def counter_increment(cache, key: str, timeout: int, *, also_read: str | None = None) -> tuple[int, int]:
+    """Add one to the counter `key` (created at 0 with `timeout` seconds to live) and return
+    (its new value, the value of the counter `also_read`, 0 when absent), atomically: concurrent
+    callers each get their own value. On Redis, SET NX EX, INCR and GET in one MULTI (one round
+    trip; Django's own `incr` checks existence first, and a key that expired between the two calls
+    would be re-created without a time to live). Elsewhere (tests' local memory), `add` then
+    `incr`, each under the backend's lock."""
     if isinstance(cache, SharedClientRedisCache):
         redis_key = cache.make_and_validate_key(key)
         pipe = cache._cache.get_client(redis_key, write=True).pipeline(transaction=True)
         pipe.set(redis_key, 0, ex=timeout, nx=True)
         pipe.incr(redis_key)
-        return int(pipe.execute()[1])
+        if also_read is not None:
+            pipe.get(cache.make_and_validate_key(also_read))
+        results = pipe.execute()
+        return int(results[1]), int(results[2] or 0) if also_read is not None else 0
     cache.add(key, 0, timeout)
-    return cache.incr(key)
+    return cache.incr(key), int(cache.get(also_read) or 0) if also_read is not None else 0

@@ -13,11 +13,12 @@ from .context import current_client_ip
 
 
 class AtomicRateThrottle(SimpleRateThrottle):
-    """SimpleRateThrottle's rates and keys, counted in fixed windows of the rate's duration by one
-    atomic increment per request: exactly `num_requests` pass per window whatever the
-    concurrency. Refused requests count too, so hammering keeps a client out until the window
-    ends. (A fixed window lets up to twice the rate through across a window boundary; the
-    per-account PIN and login protections do not rely on the rate alone.)"""
+    """SimpleRateThrottle's rates and keys, counted atomically with a sliding window: one atomic
+    increment of this window's counter, read together with the previous window's, per request.
+    The estimate is this window's count plus the previous window's weighted by how much of it the
+    sliding window still covers, so a burst at the end of one window and another at the start of
+    the next cannot pass twice the rate. Refused requests count too, so hammering keeps a client
+    out. Concurrent requests cannot slip through together: each gets its own count."""
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -28,8 +29,10 @@ class AtomicRateThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        count = counter_increment(self.cache, f"{self.key}:{window}", self.duration + 1)
-        return count <= self.num_requests
+        current, previous = counter_increment(self.cache, f"{self.key}:{window}", 2 * self.duration + 1,
+                                              also_read=f"{self.key}:{window - 1}")
+        previous_weight = 1 - (self.now - window * self.duration) / self.duration
+        return current + previous * previous_weight <= self.num_requests
 
     def wait(self):
         return max(self.window_ends - self.now, 0.0)

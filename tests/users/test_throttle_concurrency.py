@@ -34,7 +34,7 @@ def login_account_rate(settings):
 
 def test_counter_gives_each_concurrent_caller_its_own_value():
     cache.clear()
-    values = together(40, lambda i: counter_increment(cache, "test-counter", 60))
+    values = together(40, lambda i: counter_increment(cache, "test-counter", 60)[0])
     assert sorted(values) == list(range(1, 41))
     assert cache.get("test-counter") == 40
 
@@ -47,3 +47,32 @@ def test_thirty_parallel_password_guesses_against_five_per_minute(login_account_
         "/api/v1/auth/token", {"email": user.email, "password": f"wrong-pass-{i}"}, format="json").status_code)
     # then: exactly five were tried, every other one was refused before the password was checked
     assert sorted(codes) == [401] * 5 + [429] * 25
+
+
+def test_a_burst_at_a_window_boundary_does_not_pass_twice_the_rate():
+    # given: 5 a minute, and a clock at second 59 of a window
+    from cozonpay.throttling import AtomicRateThrottle
+
+    cache.clear()
+
+    class FivePerMinute(AtomicRateThrottle):
+        rate = "5/min"
+
+        def get_cache_key(self, request, view):
+            return "throttle_test_boundary"
+
+    clock = {"now": 60.0 * 1000 + 59}
+
+    def attempt() -> bool:
+        throttle = FivePerMinute()
+        throttle.timer = lambda: clock["now"]
+        return throttle.allow_request(None, None)
+
+    # when / then: five pass at the end of the window
+    assert [attempt() for _ in range(5)] == [True] * 5
+    # a second and a half later, in the next window, a fixed window would let five more through
+    clock["now"] += 1.5
+    assert attempt() is False
+    # most of a minute later, the burst has slid out of the window
+    clock["now"] += 50
+    assert attempt() is True
