@@ -4,7 +4,10 @@ Lock order, global: the business object first (a hold, locked with `hold_lock`),
 accounts by ascending id. An account row is locked only by the conditional UPDATE that changes
 it (`ACCOUNT_CHANGE`): there is no separate SELECT ... FOR UPDATE round trip, and the lock is
 held from that statement to COMMIT. Accounts that may go negative (system accounts) are never
-locked: their postings are plain inserts.
+locked: their postings are plain inserts. (`ledger_post_journal`, the one-statement path, also
+queues on a transaction advisory lock per account just before that UPDATE, in the same order, so
+that a hot wallet's waiters are woken one at a time: see wallets/sql/0007. The row lock stays the
+guard; this path does not need the advisory lock to be correct or deadlock-free.)
 
 `ACCOUNT_CHANGE` moves balance/held and the day's outflow counter in one statement, and only if
 every rule holds at that instant: status allows it, available funds suffice, the KYC single and

@@ -115,3 +115,46 @@ def test_append_only_ledger(funded, statement):
         _sql(statement)
     assert (list(Journal.objects.values_list("id", "narration")),
             list(Posting.objects.values_list("id", "amount"))) == before
+
+
+def test_posting_added_after_its_journal_was_checked_in_the_same_transaction_is_refused(funded):
+    # given: a balanced journal whose COMMIT-time check is run early (SET CONSTRAINTS ... IMMEDIATE),
+    # which records it as verified for the rest of the transaction
+    a, _, _ = funded
+    clearing = system_account("monnify_clearing")
+    before = _counts()
+    # when: a posting is added to that journal afterwards / then: its own check still runs
+    with pytest.raises(DatabaseError, match="does not balance"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, created_at) "
+                           "VALUES (gen_random_uuid(), 'raw-checked-early', 'adjustment', '', '{}', now()) "
+                           "RETURNING id")
+            journal_id = cursor.fetchone()[0]
+            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                           "VALUES (%s, %s, 'NGN', 500, now()), (%s, %s, 'NGN', -500, now())",
+                           [journal_id, a.id, journal_id, clearing.id])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SELECT current_setting('ledger.verified_journal', true)")
+            assert cursor.fetchone()[0].startswith(f"{journal_id}:")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                           "VALUES (%s, %s, 'NGN', 7, now())", [journal_id, clearing.id])
+    assert _counts() == before
+
+
+def test_each_journal_of_a_transaction_is_checked(funded):
+    # given: two journals in one transaction, the first balanced, the second not
+    a, _, _ = funded
+    clearing = system_account("monnify_clearing")
+    before = _counts()
+    with pytest.raises(DatabaseError, match="does not balance"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for reference, credit in (("raw-two-ok", 300), ("raw-two-bad", 299)):
+                cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, "
+                               "created_at) VALUES (gen_random_uuid(), %s, 'adjustment', '', '{}', now()) "
+                               "RETURNING id", [reference])
+                journal_id = cursor.fetchone()[0]
+                cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                               "VALUES (%s, %s, 'NGN', %s, now()), (%s, %s, 'NGN', -300, now())",
+                               [journal_id, a.id, credit, journal_id, clearing.id])
+    assert _counts() == before
