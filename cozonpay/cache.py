@@ -8,6 +8,8 @@ from its pool and is safe to share between threads, so one per pool serves every
 
 from __future__ import annotations
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache_proxy
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
@@ -36,7 +38,12 @@ def counter_increment(cache, key: str, timeout: int, *, also_read: str | None = 
     callers each get their own value. On Redis, SET NX EX, INCR and GET in one MULTI (one round
     trip; Django's own `incr` checks existence first, and a key that expired between the two calls
     would be re-created without a time to live). Elsewhere (tests' local memory), `add` then
-    `incr`, each under the backend's lock."""
+    `incr`, each under the backend's lock.
+
+    `cache` may be `django.core.cache.cache` (what DRF's throttles hold): that is a proxy to this
+    thread's default backend, not the backend, so it is resolved first."""
+    if cache is default_cache_proxy:
+        cache = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(cache, SharedClientRedisCache):
         redis_key = cache.make_and_validate_key(key)
         pipe = cache._cache.get_client(redis_key, write=True).pipeline(transaction=True)
