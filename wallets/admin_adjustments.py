@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from cozonpay.backoffice import Button, has_perm, naira, render_form, require_perm, timeline_html
 from cozonpay.exceptions import DomainError
+from cozonpay.users.models import email_is
 
 from .models import AccountKind, Adjustment, AdjustmentKind, AdjustmentStatus, Journal, LedgerAccount
 from .services.adjustments import (
@@ -72,7 +73,7 @@ class ProposeAdjustmentForm(forms.Form):
             self.add_error("wallet", "Required for a credit or a debit.")
             return None
         wallets = LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET)
-        query = Q(owner__email__iexact=text)
+        query = Q(email_is(text, path="owner__email"))
         try:
             import uuid
 

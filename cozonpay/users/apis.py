@@ -28,7 +28,7 @@ from cozonpay.schema import ERROR_RESPONSES
 from cozonpay.throttling import LoginAccountThrottle, LoginIpThrottle
 
 from . import selectors, services
-from .models import User
+from .models import User, email_is
 
 _PHONE_RE = re.compile(r"^(?:\+234|234|0)([789][01]\d{8})$")
 _PIN_RE = re.compile(r"^\d{4}$")
@@ -98,7 +98,7 @@ class RegisterApi(APIView):
 
         def validate_email(self, value: str) -> str:
             value = value.strip().lower()
-            if User.objects.filter(email__iexact=value).exists():
+            if User.objects.filter(email_is(value)).exists():
                 raise serializers.ValidationError("An account with this email already exists.")
             return value
 

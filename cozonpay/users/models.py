@@ -12,8 +12,18 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
+
+
+def email_is(email: str, *, path: str = "email") -> Exact:
+    """A filter: the user's email (at `path`, e.g. "owner__email" from a wallet) equals `email`
+    ignoring case, as `lower(email) = lower(%s)`, the expression of the unique index
+    `user_email_ci_unique`. (`email__iexact` compiles to `UPPER(email) = UPPER(%s)`, which that
+    index cannot serve: every login and every transfer by email scanned the whole table.)"""
+    return Exact(Lower(path), Lower(Value(email)))
 
 
 class KycTier(models.IntegerChoices):
@@ -45,7 +55,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email_is(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Q
 
-from .models import User
+from .models import User, email_is
 
 
 def user_limits(*, user: User) -> dict:
@@ -21,7 +22,7 @@ def _recipient_filter(identifier: str) -> dict | None:
     as filter arguments on users; None when the identifier can name nobody."""
     identifier = (identifier or "").strip()
     if "@" in identifier:
-        return {"email__iexact": identifier, "is_active": True}
+        return {"email": identifier, "is_active": True}
     from .apis import normalize_phone
 
     try:
@@ -31,10 +32,19 @@ def _recipient_filter(identifier: str) -> dict | None:
     return {"phone_number": phone, "is_active": True}
 
 
+def _filters(lookup: dict, *, path: str = "") -> list:
+    """`_recipient_filter`'s lookup as filter expressions on users (at `path`); the email is
+    matched through the case-insensitive unique index (`email_is`)."""
+    filters = [Q(**{f"{path}{key}": value}) for key, value in lookup.items() if key != "email"]
+    if "email" in lookup:
+        filters.append(email_is(lookup["email"], path=f"{path}email"))
+    return filters
+
+
 def user_find_recipient(*, identifier: str) -> User | None:
     """A transfer recipient by email or phone number (any common Nigerian format)."""
     lookup = _recipient_filter(identifier)
-    return None if lookup is None else User.objects.filter(**lookup).first()
+    return None if lookup is None else User.objects.filter(*_filters(lookup)).first()
 
 
 def user_wallets_for_recipient(*, identifier: str):
@@ -45,5 +55,4 @@ def user_wallets_for_recipient(*, identifier: str):
     lookup = _recipient_filter(identifier)
     if lookup is None:
         return LedgerAccount.objects.none()
-    return LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET,
-                                        **{f"owner__{key}": value for key, value in lookup.items()})
+    return LedgerAccount.objects.filter(*_filters(lookup, path="owner__"), kind=AccountKind.CUSTOMER_WALLET)

@@ -149,12 +149,12 @@ class DisputeAdmin(admin.ModelAdmin):
     # --- open for a customer (the add page) ---------------------------------------------------
     def add_view(self, request, form_url="", extra_context=None):
         require_perm(request, service.OPEN_FOR_CUSTOMER)
-        from cozonpay.users.models import User
+        from cozonpay.users.models import User, email_is
 
         form = OpenDisputeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            customer = User.objects.filter(email__iexact=data["customer"]).first()
+            customer = User.objects.filter(email_is(data["customer"])).first()
             if customer is None:
                 form.add_error("customer", "No customer has this email.")
             else:
