@@ -91,3 +91,44 @@ class Statement:
     sql: str
     params: dict | Sequence | None = None
     on_rows: Callable[[list[tuple]], None] | None = None
+
+
+class Columns:
+    """Every concrete column of `model` under the SQL alias `alias`, for the few hand-written
+    SELECTs on a hot path (run with `execute_prepared`), and the instance a row of them makes,
+    built as the ORM builds it: the fields' database converters applied (a JSONField decoded),
+    then `Model.from_db`. The column list follows the model, so a new field cannot be missed.
+
+        WALLET = Columns(LedgerAccount, "w")
+        rows = execute_prepared(f"SELECT {WALLET.sql} FROM wallets_ledgeraccount w WHERE ...", [...])
+        wallet = WALLET.build(rows[0])            # or .build(row, start=WALLET.width) for a join
+
+    (An ORM query with `select_related` costs about 0.6 ms of CPU to compile and load; prepared,
+    the same read costs about a tenth.)"""
+
+    def __init__(self, model, alias: str):
+        self.model = model
+        self.alias = alias
+        self._fields = list(model._meta.concrete_fields)
+        self._attnames = [field.attname for field in self._fields]
+        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self._fields)
+        self.width = len(self._fields)
+        self._converters: list[tuple[int, object, list]] | None = None
+
+    def _converters_for(self) -> list[tuple[int, object, list]]:
+        if self._converters is None:
+            converters = []
+            for index, field in enumerate(self._fields):
+                column = field.get_col(self.alias)
+                found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+                if found:
+                    converters.append((index, column, found))
+            self._converters = converters
+        return self._converters
+
+    def build(self, row: Sequence, start: int = 0):
+        values = list(row[start:start + self.width])
+        for index, column, converters in self._converters_for():
+            for convert in converters:
+                values[index] = convert(values[index], column, connection)
+        return self.model.from_db(connection.alias, self._attnames, values)

@@ -3,7 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 
+from cozonpay.db import Columns
+
 from .models import User, email_is
+
+_USER = Columns(User, "u")
+_USER_BY_ID_SQL = f"SELECT {_USER.sql} FROM {User._meta.db_table} u WHERE u.id = %s"  # noqa: S608 - model constants
 
 
 def user_limits(*, user: User) -> dict:
@@ -17,42 +22,42 @@ def user_limits(*, user: User) -> dict:
     }
 
 
-def _recipient_filter(identifier: str) -> dict | None:
-    """The lookup of a transfer recipient by email or phone number (any common Nigerian format),
-    as filter arguments on users; None when the identifier can name nobody."""
+def recipient_lookup(identifier: str) -> tuple[str, str] | None:
+    """How `identifier` names a transfer recipient: ("email", the address) or ("phone_number",
+    its E.164 form, from any common Nigerian format); None when it can name nobody. Only active
+    users are recipients."""
     identifier = (identifier or "").strip()
     if "@" in identifier:
-        return {"email": identifier, "is_active": True}
+        return "email", identifier
     from .apis import normalize_phone
 
     try:
-        phone = normalize_phone(identifier)
+        return "phone_number", normalize_phone(identifier)
     except Exception:
         return None
-    return {"phone_number": phone, "is_active": True}
-
-
-def _filters(lookup: dict, *, path: str = "") -> list:
-    """`_recipient_filter`'s lookup as filter expressions on users (at `path`); the email is
-    matched through the case-insensitive unique index (`email_is`)."""
-    filters = [Q(**{f"{path}{key}": value}) for key, value in lookup.items() if key != "email"]
-    if "email" in lookup:
-        filters.append(email_is(lookup["email"], path=f"{path}email"))
-    return filters
 
 
 def user_find_recipient(*, identifier: str) -> User | None:
-    """A transfer recipient by email or phone number (any common Nigerian format)."""
-    lookup = _recipient_filter(identifier)
-    return None if lookup is None else User.objects.filter(*_filters(lookup)).first()
-
-
-def user_wallets_for_recipient(*, identifier: str):
-    """The customer wallets of the recipient `identifier` names (a queryset; empty when it names
-    nobody), so a caller can fetch the wallet it needs and its owner in one query."""
-    from wallets.models import AccountKind, LedgerAccount
-
-    lookup = _recipient_filter(identifier)
+    """A transfer recipient by email or phone number (any common Nigerian format). The email is
+    matched through the case-insensitive unique index (`email_is`)."""
+    lookup = recipient_lookup(identifier)
     if lookup is None:
-        return LedgerAccount.objects.none()
-    return LedgerAccount.objects.filter(*_filters(lookup, path="owner__"), kind=AccountKind.CUSTOMER_WALLET)
+        return None
+    kind, value = lookup
+    match = email_is(value) if kind == "email" else Q(phone_number=value)
+    return User.objects.filter(match, is_active=True).first()
+
+
+def user_by_id(user_id) -> User | None:
+    """The user with this id (a UUID or its text), or None: one prepared statement, for the
+    authentication of every API request."""
+    import uuid
+
+    from cozonpay.db import execute_prepared
+
+    try:
+        user_id = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    rows = execute_prepared(_USER_BY_ID_SQL, [user_id])
+    return _USER.build(rows[0]) if rows else None

@@ -19,12 +19,13 @@ from collections.abc import Callable, Sequence
 from audit.services import Actor
 from cozonpay.db import Statement
 from cozonpay.exceptions import NotFound
-from cozonpay.users.selectors import user_find_recipient, user_wallets_for_recipient
+from cozonpay.users.selectors import user_find_recipient
 from cozonpay.users.services import pin_verify
 
 from ..exceptions import CurrencyMismatch, RecipientNotFound, SelfTransfer
-from ..models import AccountKind, LedgerAccount, Transfer
+from ..models import Transfer
 from ..policy import fee_for
+from ..selectors import wallet_of_recipient, wallet_with_owner
 from .journals import transfer_send
 
 
@@ -40,16 +41,13 @@ def transfer_create(
     outbox: Callable[[Transfer, str], Sequence[Statement]] | None = None,
 ) -> Transfer:
     # The wallet to debit, with its owner's PIN state read in the same query.
-    source = LedgerAccount.objects.filter(
-        kind=AccountKind.CUSTOMER_WALLET, owner=user, public_id=source_public_id
-    ).select_related("owner").first()
+    source = wallet_with_owner(owner_id=user.pk, public_id=source_public_id)
     if source is None:
         raise NotFound("Wallet not found.", fields={"source_wallet": ["No wallet of yours has this id."]})
     pin_verify(user=source.owner, pin=pin, fresh=True)
     # The recipient's wallet in the source's currency, with the recipient, in one query; when there
     # is none, a second query tells "no such customer" from "no wallet in this currency".
-    destination = user_wallets_for_recipient(identifier=recipient_identifier).filter(
-        currency=source.currency).select_related("owner").first()
+    destination = wallet_of_recipient(identifier=recipient_identifier, currency=source.currency)
     if destination is None:
         recipient = user_find_recipient(identifier=recipient_identifier)
         if recipient is None:
