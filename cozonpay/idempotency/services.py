@@ -7,14 +7,25 @@ import hmac
 import json
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from cozonpay.db import execute_prepared
+
 from .exceptions import IdempotencyKeyRequired, IdempotencyKeyReused, IdempotencyRequestInProgress
 from .models import IdempotencyRecord
+
+# The two statements of every money-moving request, prepared (cozonpay.db).
+_TABLE = IdempotencyRecord._meta.db_table
+_CLAIM_SQL = f"""INSERT INTO {_TABLE} (id, user_id, scope, key, request_hash, status, locked_until, created_at)
+                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                 ON CONFLICT (user_id, scope, key) DO NOTHING RETURNING id"""  # noqa: S608 - model constant
+_COMPLETE_SQL = f"""UPDATE {_TABLE} SET status = %s, response_status = %s, response_body = %s, completed_at = %s
+                    WHERE id = %s"""  # noqa: S608 - model constant
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -79,23 +90,11 @@ def idempotency_claim(*, user, scope: str, key: str, request_hash: str) -> Claim
 def _insert_claim(*, user, scope: str, key: str, request_hash: str, locked_until) -> IdempotencyRecord | None:
     """One autocommitted `INSERT ... ON CONFLICT DO NOTHING`: the claim is durable before the
     request runs, in a single round trip. None when the key is already taken."""
-    import uuid
-
-    from django.db import connection
-
     record_id = uuid.uuid4()
     created = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {IdempotencyRecord._meta.db_table}
-                    (id, user_id, scope, key, request_hash, status, locked_until, created_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (user_id, scope, key) DO NOTHING RETURNING id""",  # noqa: S608 - model constant
-            [record_id, user.pk, scope, key, request_hash, IdempotencyRecord.Status.IN_PROGRESS, locked_until,
-             created],
-        )
-        if cursor.fetchone() is None:
-            return None
+    if not execute_prepared(_CLAIM_SQL, [record_id, user.pk, scope, key, request_hash,
+                                         IdempotencyRecord.Status.IN_PROGRESS.value, locked_until, created]):
+        return None
     return IdempotencyRecord(id=record_id, user_id=user.pk, scope=scope, key=key, request_hash=request_hash,
                              status=IdempotencyRecord.Status.IN_PROGRESS, locked_until=locked_until,
                              created_at=created)
@@ -107,10 +106,7 @@ def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str) -
     if status >= 500 or status == 429:
         IdempotencyRecord.objects.filter(pk=record.pk, status=IdempotencyRecord.Status.IN_PROGRESS).delete()
         return
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        status=IdempotencyRecord.Status.COMPLETED, response_status=status, response_body=body,
-        completed_at=timezone.now(),
-    )
+    execute_prepared(_COMPLETE_SQL, [IdempotencyRecord.Status.COMPLETED.value, status, body, timezone.now(), record.pk])
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
