@@ -31,7 +31,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import Processes, base_env, database, emit, free_port, gunicorn, manage
+from benchlib import (
+    Processes,
+    base_env,
+    database,
+    emit,
+    free_port,
+    gunicorn,
+    machine_cpu_seconds,
+    manage,
+    process_group_cpu_seconds,
+)
 from loadgen import run_load
 
 CUSTOMERS = 100
@@ -68,11 +78,27 @@ def seed() -> list[dict]:
     return customers
 
 
-def summary_line(system: str, result, concurrency: int) -> dict:
+def cpu_now(web_pgid: int) -> tuple:
+    return process_group_cpu_seconds(web_pgid), os.times(), machine_cpu_seconds()
+
+
+def cpu_line(before: tuple, after: tuple, requests: int) -> dict:
+    """CPU per request, by who spent it: the gunicorn workers, this load generator, and the rest
+    of the machine (PostgreSQL, Redis, the kernel), with how busy the cores were."""
+    n = max(1, requests)
+    web = after[0] - before[0]
+    load = (after[1].user + after[1].system) - (before[1].user + before[1].system)
+    busy, total = after[2][0] - before[2][0], after[2][1] - before[2][1]
+    return {"cpu_ms_per_request": {"web": round(1000 * web / n, 2), "load_generator": round(1000 * load / n, 2),
+                                   "rest_of_machine": round(1000 * (busy - web - load) / n, 2)},
+            "machine_cpu_busy_pct": round(100 * busy / total, 1) if total else None}
+
+
+def summary_line(system: str, result, concurrency: int, cpu: dict | None = None) -> dict:
     s = result.summary()
     return {"system": system, "clients": concurrency, "seconds": round(result.seconds, 2), "requests": s["requests"],
             "rps": s["rps"], "ok_rps": s["ok_rps"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
-            "by_status": s["by_status"], "errors": s["errors"]}
+            "by_status": s["by_status"], "errors": s["errors"], **(cpu or {})}
 
 
 def main() -> None:
@@ -133,13 +159,18 @@ def main() -> None:
 
             # Warm up each worker (imports, prepared statements, connections) before measuring.
             run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=2, make_request=wallet_request)
+            web = procs.procs[0].pid  # the gunicorn process group's leader
+            before = cpu_now(web)
             transfers = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
                                  make_request=transfer_request)
-            api = summary_line("api-post-transfers", transfers, args.concurrency)
+            api = summary_line("api-post-transfers", transfers, args.concurrency,
+                               cpu_line(before, cpu_now(web), sum(transfers.statuses.values())))
             emit(api)
+            before = cpu_now(web)
             reads = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
                              make_request=wallet_request)
-            emit(summary_line("api-get-wallet", reads, args.concurrency))
+            emit(summary_line("api-get-wallet", reads, args.concurrency,
+                              cpu_line(before, cpu_now(web), sum(reads.statuses.values()))))
         ratio = round(api["ok_rps"] / spread["tps"], 3) if spread["tps"] else None
         emit({"ratio_api_transfers_to_ledger_spread": ratio,
               "api_transfers_p99_ms": api["p99_ms"], "targets": {"ratio": 0.35, "p99_ms": 100}})
