@@ -5,7 +5,10 @@ own transfer service, in one invocation on one PostgreSQL.
 2. the ledger benchmark's **spread** run (scripts/bench_ledger.py `run_transfers`: W worker
    processes calling `wallets.services.transfer` directly), before the web server starts, so the
    two runs do not share the CPU;
-3. gunicorn; then C asyncio keep-alive clients (scripts/loadgen.py) for S seconds each:
+3. gunicorn serving `cozonpay.wsgi` as the Procfile's web process does with `WEB_WORKER_CLASS=sync
+   WEB_THREADS=1 WEB_CONCURRENCY=4` (--web-workers, --web-threads; more than one thread is the
+   Procfile's gthread: measured slower at the tail, see docs/benchmarks.md); then C asyncio
+   keep-alive clients (scripts/loadgen.py) for S seconds each:
    `POST /api/v1/transfers` (fresh Idempotency-Key per request, random pairs of customers, real
    PIN check, limits, Transfer row, outbox event, idempotency record), then `GET /api/v1/wallets/{id}`;
 4. one JSON line per run (requests/s, p50, p99, answers by status, transport errors), then the
