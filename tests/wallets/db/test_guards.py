@@ -26,6 +26,21 @@ def _counts():
     return Journal.objects.count(), Posting.objects.count()
 
 
+def _raw_journal(cursor, reference: str) -> int:
+    """A journal inserted by raw SQL, bypassing the posting engine; its id."""
+    cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, created_at) "
+                   "VALUES (gen_random_uuid(), %s, 'adjustment', '', '{}', now()) RETURNING id", [reference])
+    return cursor.fetchone()[0]
+
+
+def _raw_postings(cursor, journal_id: int, *postings: tuple[int, int], currency: str = "NGN") -> None:
+    """Postings (account id, amount) inserted by raw SQL into `journal_id`."""
+    cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
+                   "SELECT %s, p.account_id, %s, p.amount, now() "
+                   "FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS p(account_id, amount, n) ORDER BY p.n",
+                   [journal_id, currency, [a for a, _ in postings], [m for _, m in postings]])
+
+
 def test_unbalanced_journal_is_refused_at_commit(funded):
     # given
     a, _, _ = funded
@@ -34,12 +49,7 @@ def test_unbalanced_journal_is_refused_at_commit(funded):
     # when / then: each statement passes, the COMMIT fails
     with pytest.raises(DatabaseError, match="does not balance"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, created_at) "
-                           "VALUES (gen_random_uuid(), 'raw-unbalanced', 'adjustment', '', '{}', now()) RETURNING id")
-            journal_id = cursor.fetchone()[0]
-            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-                           "VALUES (%s, %s, 'NGN', 500, now()), (%s, %s, 'NGN', -400, now())",
-                           [journal_id, a.id, journal_id, clearing.id])
+            _raw_postings(cursor, _raw_journal(cursor, "raw-unbalanced"), (a.id, 500), (clearing.id, -400))
     assert _counts() == before
 
 
@@ -47,8 +57,8 @@ def test_posting_added_later_to_a_committed_journal_is_refused(funded):
     a, _, journal = funded
     before = _counts()
     with pytest.raises(DatabaseError, match="does not balance"):
-        _sql("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-             "VALUES (%s, %s, 'NGN', 1, now())", [journal.id, a.id])
+        with transaction.atomic(), connection.cursor() as cursor:
+            _raw_postings(cursor, journal.id, (a.id, 1))
     assert _counts() == before
 
 
@@ -81,19 +91,10 @@ def test_zero_posting_and_wrong_currency_are_refused(funded):
     before = _counts()
     with pytest.raises(DatabaseError, match="ledger_posting_amount_nonzero"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, metadata, narration, created_at) "
-                           "VALUES (gen_random_uuid(), 'raw-zero', 'x', '{}', '', now()) RETURNING id")
-            journal_id = cursor.fetchone()[0]
-            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-                           "VALUES (%s, %s, 'NGN', 0, now())", [journal_id, a.id])
+            _raw_postings(cursor, _raw_journal(cursor, "raw-zero"), (a.id, 0))
     with pytest.raises(DatabaseError, match="ledger_posting_account_currency_fk"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, metadata, narration, created_at) "
-                           "VALUES (gen_random_uuid(), 'raw-usd', 'x', '{}', '', now()) RETURNING id")
-            journal_id = cursor.fetchone()[0]
-            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-                           "VALUES (%s, %s, 'USD', 5, now()), (%s, %s, 'USD', -5, now())",
-                           [journal_id, a.id, journal_id, b.id])
+            _raw_postings(cursor, _raw_journal(cursor, "raw-usd"), (a.id, 5), (b.id, -5), currency="USD")
     assert _counts() == before
 
 
@@ -126,19 +127,13 @@ def test_posting_added_after_its_journal_was_checked_in_the_same_transaction_is_
     # when: a posting is added to that journal afterwards / then: its own check still runs
     with pytest.raises(DatabaseError, match="does not balance"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, created_at) "
-                           "VALUES (gen_random_uuid(), 'raw-checked-early', 'adjustment', '', '{}', now()) "
-                           "RETURNING id")
-            journal_id = cursor.fetchone()[0]
-            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-                           "VALUES (%s, %s, 'NGN', 500, now()), (%s, %s, 'NGN', -500, now())",
-                           [journal_id, a.id, journal_id, clearing.id])
+            journal_id = _raw_journal(cursor, "raw-checked-early")
+            _raw_postings(cursor, journal_id, (a.id, 500), (clearing.id, -500))
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT current_setting('ledger.verified_journal', true)")
             assert cursor.fetchone()[0].startswith(f"{journal_id}:")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-                           "VALUES (%s, %s, 'NGN', 7, now())", [journal_id, clearing.id])
+            _raw_postings(cursor, journal_id, (clearing.id, 7))
     assert _counts() == before
 
 
@@ -150,11 +145,5 @@ def test_each_journal_of_a_transaction_is_checked(funded):
     with pytest.raises(DatabaseError, match="does not balance"):
         with transaction.atomic(), connection.cursor() as cursor:
             for reference, credit in (("raw-two-ok", 300), ("raw-two-bad", 299)):
-                cursor.execute("INSERT INTO wallets_journal (public_id, reference, kind, narration, metadata, "
-                               "created_at) VALUES (gen_random_uuid(), %s, 'adjustment', '', '{}', now()) "
-                               "RETURNING id", [reference])
-                journal_id = cursor.fetchone()[0]
-                cursor.execute("INSERT INTO wallets_posting (journal_id, account_id, currency, amount, created_at) "
-                               "VALUES (%s, %s, 'NGN', %s, now()), (%s, %s, 'NGN', -300, now())",
-                               [journal_id, a.id, credit, journal_id, clearing.id])
+                _raw_postings(cursor, _raw_journal(cursor, reference), (a.id, credit), (clearing.id, -300))
     assert _counts() == before
