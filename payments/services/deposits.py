@@ -37,6 +37,7 @@ from ..models import (
     DepositFlag,
     DepositState,
 )
+from .transitions import next_poll_at
 from .transitions import transition_apply as _transition
 
 logger = logging.getLogger("payments.deposits")
@@ -97,7 +98,7 @@ def deposit_checkout_create(*, user, wallet: LedgerAccount, amount: int) -> Depo
             _transition(locked, "provider_submitted", "payment.provider_submitted", actor=Actor.system("deposits"),
                         transaction_reference=result.transaction_reference, checkout_url=result.checkout_url,
                         expires_at=expires_at)
-            locked.next_check_at = timezone.now() + timedelta(seconds=settings.PAYMENTS_POLL_INTERVAL_SECONDS)
+            locked.next_check_at = next_poll_at()
             locked.save(update_fields=["next_check_at"])
     return locked
 

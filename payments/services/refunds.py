@@ -44,24 +44,13 @@ from ..clients.monnify.types import RefundDetails
 from ..events.services import outbox_emit
 from ..exceptions import ProviderUnavailable
 from ..models import Deposit, DepositChannel, DepositState, Refund, RefundOrigin, RefundState
+from .transitions import next_poll_at, submit_grace_at
 from .transitions import transition_apply as _transition
 
 logger = logging.getLogger("payments.refunds")
 
 R = RefundState
 REFUNDABLE_DEPOSIT_STATES = (DepositState.REFUND_PENDING, DepositState.CREDITED, DepositState.SETTLED)
-
-
-def _now():
-    return timezone.now()
-
-
-def _poll_at():
-    return _now() + timedelta(seconds=settings.PAYMENTS_POLL_INTERVAL_SECONDS)
-
-
-def _grace_at():
-    return _now() + timedelta(seconds=settings.WITHDRAWAL_SUBMIT_GRACE_SECONDS)
 
 
 def hold_reference_for(reference: str) -> str:
@@ -143,7 +132,7 @@ def refund_request_for_deposit(*, deposit: Deposit, actor, reason: str, origin: 
     if refund.debits_wallet:
         try:
             hold_place(account=refund.wallet, amount=refund.amount, reference=refund.hold_reference,
-                       expires_at=_now() + timedelta(seconds=settings.WITHDRAWAL_HOLD_TTL_SECONDS), actor=actor)
+                       expires_at=timezone.now() + timedelta(seconds=settings.WITHDRAWAL_HOLD_TTL_SECONDS), actor=actor)
         except LedgerError as exc:
             with transaction.atomic(durable=True):
                 _transition(_locked(refund.pk), "fail", "payment.refund_failed", actor=actor,
@@ -162,7 +151,7 @@ def refund_submit(*, refund_id: int, actor=None) -> Refund:
         refund = _locked(refund_id)
         if refund.state != R.REQUESTED:
             return refund
-        _transition(refund, "submit", "payment.refund_submitted", actor=actor, next_check_at=_grace_at())
+        _transition(refund, "submit", "payment.refund_submitted", actor=actor, next_check_at=submit_grace_at())
     return _call_initiate(refund, actor)
 
 
@@ -177,7 +166,7 @@ def _call_initiate(refund: Refund, actor) -> Refund:
             audit_references=[str(refund.public_id)],
         )
     except monnify_errors.MonnifyAuthError:
-        Refund.objects.filter(pk=refund.pk).update(next_check_at=_poll_at())
+        Refund.objects.filter(pk=refund.pk).update(next_check_at=next_poll_at())
         return refund
     except monnify_errors.MonnifyTerminalError as exc:
         try:
@@ -187,11 +176,11 @@ def _call_initiate(refund: Refund, actor) -> Refund:
                                                      f"{exc.response_message or exc.message}",
                                    provider_status=exc.response_code or "REFUSED", actor=actor)
         except monnify_errors.MonnifyError:
-            Refund.objects.filter(pk=refund.pk).update(next_check_at=_poll_at())
+            Refund.objects.filter(pk=refund.pk).update(next_check_at=next_poll_at())
             return refund
         return _apply(refund.pk, found, actor)
     except monnify_errors.MonnifyError:
-        Refund.objects.filter(pk=refund.pk).update(next_check_at=_poll_at())
+        Refund.objects.filter(pk=refund.pk).update(next_check_at=next_poll_at())
         return refund
     return _apply(refund.pk, result, actor)
 
@@ -204,7 +193,7 @@ def _apply(refund_id: int, details: RefundDetails, actor) -> Refund:
         return _record_failure(refund_id, reason=details.comment or "Monnify reports the refund FAILED",
                                provider_status="FAILED", actor=actor)
     Refund.objects.filter(pk=refund_id, state=R.SUBMITTED).update(provider_status=details.refund_status,
-                                                                  next_check_at=_poll_at())
+                                                                  next_check_at=next_poll_at())
     return Refund.objects.get(pk=refund_id)
 
 
@@ -279,19 +268,19 @@ def refund_sync(*, refund_id: int, actor=None) -> Refund:
     try:
         details = get_client().refund_get(refund.reference, audit_references=[str(refund.public_id)])
     except monnify_errors.MonnifyNotFound:
-        now = _now()
+        now = timezone.now()
         if refund.submit_attempts >= settings.WITHDRAWAL_MAX_SUBMIT_ATTEMPTS:
-            Refund.objects.filter(pk=refund_id).update(next_check_at=_poll_at())
+            Refund.objects.filter(pk=refund_id).update(next_check_at=next_poll_at())
             return refund
         with transaction.atomic(durable=True):
             locked = _locked(refund_id)
             if locked.state != R.SUBMITTED or (locked.next_check_at and locked.next_check_at > now):
                 return locked
-            _transition(locked, "submit", "payment.refund_submitted", actor=actor, next_check_at=_grace_at(),
+            _transition(locked, "submit", "payment.refund_submitted", actor=actor, next_check_at=submit_grace_at(),
                         payload={"resubmission": True})
         return _call_initiate(locked, actor)
     except monnify_errors.MonnifyError:
-        Refund.objects.filter(pk=refund_id).update(next_check_at=_poll_at())
+        Refund.objects.filter(pk=refund_id).update(next_check_at=next_poll_at())
         raise
     return _apply(refund_id, details, actor)
 
@@ -300,7 +289,7 @@ def refund_requery(*, refund: Refund, actor) -> Refund:
     with transaction.atomic(durable=True):
         audit_record(action="refund.requeried", actor=actor, subject=refund,
                      references=[refund.reference, refund.public_id], payload={"state": refund.state})
-    Refund.objects.filter(pk=refund.pk, state=R.SUBMITTED).update(next_check_at=_now())
+    Refund.objects.filter(pk=refund.pk, state=R.SUBMITTED).update(next_check_at=timezone.now())
     try:
         return refund_sync(refund_id=refund.pk, actor=actor)
     except monnify_errors.MonnifyError:
@@ -308,7 +297,7 @@ def refund_requery(*, refund: Refund, actor) -> Refund:
 
 
 def refunds_due(*, limit: int = 200) -> list[int]:
-    now = _now()
+    now = timezone.now()
     stale = now - timedelta(seconds=settings.WITHDRAWAL_STALE_SECONDS)
     return list(Refund.objects.filter(Q(state=R.SUBMITTED, next_check_at__lte=now)
                                       | Q(state=R.REQUESTED, updated_at__lte=stale))

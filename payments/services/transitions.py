@@ -7,6 +7,9 @@ its events carry (`event_body()`) and what its audit rows are searchable by (`se
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -30,3 +33,14 @@ def transition_apply(obj, method: str, event_type: str, *, actor, payload: dict 
     audit_record(action=f"{kind}.{method}", actor=actor, subject=obj, references=obj.search_references(),
                  payload={"before": {"state": before}, "after": {"state": obj.state}, **body})
     return obj
+
+
+def next_poll_at() -> datetime:
+    """When a payment still open at Monnify is next asked about: PAYMENTS_POLL_INTERVAL_SECONDS from now."""
+    return timezone.now() + timedelta(seconds=settings.PAYMENTS_POLL_INTERVAL_SECONDS)
+
+
+def submit_grace_at() -> datetime:
+    """When a payment just submitted to Monnify is first asked about if no webhook has settled it:
+    WITHDRAWAL_SUBMIT_GRACE_SECONDS from now."""
+    return timezone.now() + timedelta(seconds=settings.WITHDRAWAL_SUBMIT_GRACE_SECONDS)

@@ -72,6 +72,7 @@ from ..models import (
     WithdrawalState,
 )
 from .notifications import ops_alert
+from .transitions import next_poll_at, submit_grace_at
 from .transitions import transition_apply as _transition
 
 logger = logging.getLogger("payments.withdrawals")
@@ -107,18 +108,6 @@ def _system_actor() -> Actor:
     return Actor.system(SYSTEM)
 
 
-def _now():
-    return timezone.now()
-
-
-def _poll_at():
-    return _now() + timedelta(seconds=settings.PAYMENTS_POLL_INTERVAL_SECONDS)
-
-
-def _grace_at():
-    return _now() + timedelta(seconds=settings.WITHDRAWAL_SUBMIT_GRACE_SECONDS)
-
-
 def _locked(withdrawal_id: int) -> Withdrawal:
     return Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
 
@@ -130,7 +119,7 @@ def _enqueue_submit(withdrawal_id: int) -> None:
 
 
 def _reschedule(withdrawal_id: int, at=None) -> None:
-    Withdrawal.objects.filter(pk=withdrawal_id).update(next_check_at=at or _poll_at())
+    Withdrawal.objects.filter(pk=withdrawal_id).update(next_check_at=at or next_poll_at())
 
 
 # --- Creation: record, hold, accept ---------------------------------------------------------------------
@@ -180,7 +169,8 @@ def withdrawal_hold(*, withdrawal_id: int, actor=None) -> Withdrawal:
     try:
         hold = hold_place(account=withdrawal.wallet, amount=withdrawal.total,
                           reference=hold_reference_for(withdrawal.reference),
-                          expires_at=_now() + timedelta(seconds=settings.WITHDRAWAL_HOLD_TTL_SECONDS), actor=actor)
+                          expires_at=timezone.now() + timedelta(seconds=settings.WITHDRAWAL_HOLD_TTL_SECONDS),
+                          actor=actor)
     except LedgerError as exc:
         with transaction.atomic(durable=True):
             locked = _locked(withdrawal_id)
@@ -210,7 +200,7 @@ def withdrawal_submit(*, withdrawal_id: int, actor=None) -> Withdrawal:
         withdrawal = _locked(withdrawal_id)
         if withdrawal.state != S.FUNDS_HELD:
             return withdrawal
-        _transition(withdrawal, "submit", "payment.provider_submitted", actor=actor, next_check_at=_grace_at())
+        _transition(withdrawal, "submit", "payment.provider_submitted", actor=actor, next_check_at=submit_grace_at())
     return _call_initiate(withdrawal, actor)
 
 
@@ -271,9 +261,9 @@ def _record_unknown(withdrawal_id: int, reason: str, actor) -> Withdrawal:
         withdrawal = _locked(withdrawal_id)
         if withdrawal.state == S.SUBMITTED:
             return _transition(withdrawal, "outcome_unknown", "payment.outcome_unknown", actor=actor,
-                               reason=reason, next_check_at=_poll_at())
+                               reason=reason, next_check_at=next_poll_at())
         if withdrawal.state in WITHDRAWAL_AT_PROVIDER_STATES:
-            withdrawal.next_check_at = _poll_at()
+            withdrawal.next_check_at = next_poll_at()
             withdrawal.save(update_fields=["next_check_at"])
     return withdrawal
 
@@ -311,7 +301,7 @@ def _apply(withdrawal_id: int, result: Disbursement, actor) -> Withdrawal:
             _transition(locked, "accepted", "payment.processing", actor=actor, provider_status=result.status,
                         transaction_reference=result.transaction_reference)
         if locked.state in WITHDRAWAL_AT_PROVIDER_STATES:
-            locked.next_check_at = _poll_at()
+            locked.next_check_at = next_poll_at()
             locked.save(update_fields=["next_check_at"])
     return locked
 
@@ -431,7 +421,7 @@ def withdrawal_sync(*, withdrawal_id: int, actor=None) -> Withdrawal:
     if withdrawal.state in (S.FAILED, S.REVERSED):
         return withdrawal
     Withdrawal.objects.filter(pk=withdrawal_id).update(check_attempts=F("check_attempts") + 1,
-                                                       last_checked_at=_now())
+                                                       last_checked_at=timezone.now())
     try:
         result = get_client().disbursement_summary(withdrawal.reference,
                                                    audit_references=[str(withdrawal.public_id)])
@@ -449,7 +439,7 @@ def _record_not_found(withdrawal_id: int, actor) -> Withdrawal:
     (submitted / unknown) can be re-sent, with the SAME reference, and only if no other claim is in
     flight. Past the hold's expiry (or after WITHDRAWAL_MAX_SUBMIT_ATTEMPTS sends) it is failed and
     the hold released instead."""
-    now = _now()
+    now = timezone.now()
     withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
     if withdrawal.state not in (S.SUBMITTED, S.UNKNOWN):
         if withdrawal.state in WITHDRAWAL_AT_PROVIDER_STATES:
@@ -467,7 +457,7 @@ def _record_not_found(withdrawal_id: int, actor) -> Withdrawal:
         locked = _locked(withdrawal_id)
         if locked.state not in (S.SUBMITTED, S.UNKNOWN) or (locked.next_check_at and locked.next_check_at > now):
             return locked  # another claim is in flight
-        _transition(locked, "submit", "payment.provider_submitted", actor=actor, next_check_at=_grace_at(),
+        _transition(locked, "submit", "payment.provider_submitted", actor=actor, next_check_at=submit_grace_at(),
                     payload={"resubmission": True})
     return _call_initiate(locked, actor)
 
@@ -477,7 +467,8 @@ def withdrawal_requery(*, withdrawal: Withdrawal, actor) -> Withdrawal:
     with transaction.atomic(durable=True):
         audit_record(action="withdrawal.requeried", actor=actor, subject=withdrawal,
                      references=[withdrawal.reference, withdrawal.public_id], payload={"state": withdrawal.state})
-    Withdrawal.objects.filter(pk=withdrawal.pk, state__in=WITHDRAWAL_AT_PROVIDER_STATES).update(next_check_at=_now())
+    Withdrawal.objects.filter(pk=withdrawal.pk, state__in=WITHDRAWAL_AT_PROVIDER_STATES).update(
+        next_check_at=timezone.now())
     try:
         return withdrawal_sync(withdrawal_id=withdrawal.pk, actor=actor)
     except monnify_errors.MonnifyError:
@@ -497,7 +488,7 @@ def withdrawal_authorize(*, withdrawal: Withdrawal, code: str, actor) -> Withdra
             raise InvalidStateTransition(f"Only a withdrawal awaiting authorization can be authorized "
                                          f"(this one is {locked.state}).")
         _transition(locked, "authorization_submitted", "payment.authorization_submitted", actor=actor,
-                    next_check_at=_grace_at())
+                    next_check_at=submit_grace_at())
     client = get_client()
     try:
         result = client.disbursement_validate_otp(reference=locked.reference, authorization_code=code,
@@ -548,7 +539,7 @@ def withdrawal_reject(*, withdrawal: Withdrawal, actor, reason: str) -> Withdraw
 
 
 def withdrawals_due(*, limit: int = 200) -> list[int]:
-    now = _now()
+    now = timezone.now()
     stale = now - timedelta(seconds=settings.WITHDRAWAL_STALE_SECONDS)
     return list(
         Withdrawal.objects.filter(
@@ -573,7 +564,7 @@ def withdrawals_poll(*, limit: int = 200) -> dict[str, int]:
 
 
 def withdrawals_unresolved(*, older_than_seconds: int = 0) -> list[Withdrawal]:
-    cutoff = _now() - timedelta(seconds=older_than_seconds)
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(Withdrawal.objects.filter(state__in=WITHDRAWAL_PENDING_STATES, created_at__lte=cutoff)
                 .order_by("created_at"))
 
@@ -583,7 +574,7 @@ def withdrawals_eod_report() -> dict[str, Any]:
     those older than WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS."""
     pending = withdrawals_unresolved()
     old = [w for w in pending
-           if w.created_at <= _now() - timedelta(seconds=settings.WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS)]
+           if w.created_at <= timezone.now() - timedelta(seconds=settings.WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS)]
     lines = [f"{w.reference} {w.state} {w.amount} kobo since {w.created_at:%Y-%m-%d %H:%M} UTC "
              f"(provider status {w.provider_status or '-'}, {w.submit_attempts} sends)" for w in pending]
     logger.info("withdrawals end-of-day report", extra={"unresolved": lines})
@@ -591,7 +582,7 @@ def withdrawals_eod_report() -> dict[str, Any]:
         text = (f":warning: {len(old)} withdrawal(s) unresolved for more than "
                 f"{settings.WITHDRAWAL_UNKNOWN_ALERT_AGE_SECONDS // 60} minutes:\n"
                 + "\n".join(f"• {w.reference} ({w.state}, {w.amount} kobo)" for w in old[:50]))
-        ops_alert(text=text, dedupe_key=f"withdrawals-eod:{_now():%Y-%m-%d}")
+        ops_alert(text=text, dedupe_key=f"withdrawals-eod:{timezone.now():%Y-%m-%d}")
     return {"unresolved": len(pending), "alerted": len(old), "references": [w.reference for w in old]}
 
 
