@@ -99,7 +99,8 @@ AUDIT_COLUMNS = ("actor_type", "actor_id", "actor_name", "action", "subject_type
 # SQL placeholders for those values, with the casts a prepared statement needs.
 AUDIT_PLACEHOLDERS = "%s, %s, %s, %s, %s, %s, %s::varchar[], %s, %s::inet, %s::jsonb"
 AUDIT_COLUMN_LIST = ", ".join('"' + column + '"' for column in AUDIT_COLUMNS)
-_INSERT = (
+# One audit row (values from `audit_row`), for writers that batch it with their own statements.
+AUDIT_INSERT = (
     f"INSERT INTO audit_auditevent ({AUDIT_COLUMN_LIST}) VALUES ({AUDIT_PLACEHOLDERS}) "  # noqa: S608 (constants)
     "RETURNING id, occurred_at"
 )
@@ -141,7 +142,7 @@ def audit_record(
     values, redacted = audit_row(action=action, actor=actor, subject=subject, references=references,
                                  payload=payload, request_id=request_id, ip=ip)
     # One prepared INSERT (the ORM's insert costs more Python than the row costs the database).
-    event_id, occurred_at = execute_prepared(_INSERT, values)[0]
+    event_id, occurred_at = execute_prepared(AUDIT_INSERT, values)[0]
     event = AuditEvent(id=event_id, occurred_at=occurred_at, **dict(zip(AUDIT_COLUMNS[:-1], values[:-1], strict=True)),
                        payload=redacted)
     event._state.adding = False

@@ -81,6 +81,18 @@ def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) 
                 cursor.close()
 
 
+def execute_as_transaction(statements: Sequence[tuple[str, dict | Sequence | None]]) -> list[list[tuple]]:
+    """Run `statements` as one durable transaction; return each one's rows. When that transaction
+    is the outermost (production), BEGIN, the statements and the COMMIT travel in one round trip;
+    inside an enclosing atomic block (tests), they run in it, one by one."""
+    from django.db import transaction
+
+    with transaction.atomic(durable=True):
+        if len(connection.atomic_blocks) == 1:
+            return execute_pipelined([*statements, ("COMMIT", None)])[:-1]
+        return [execute_prepared(sql, params) for sql, params in statements]
+
+
 @dataclass(frozen=True)
 class Statement:
     """A statement another module asks to run in a transaction it does not own (the ledger's), e.g.

@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import AUDIT_COLUMN_LIST, AUDIT_COLUMNS, Actor, audit_record, audit_row
-from cozonpay.db import execute_pipelined, execute_prepared
+from audit.services import AUDIT_COLUMN_LIST, AUDIT_COLUMNS, AUDIT_INSERT, Actor, audit_record, audit_row
+from cozonpay.db import execute_as_transaction, execute_pipelined, execute_prepared
 from cozonpay.enqueue import Doorbell, drain, safe_enqueue
 
 from . import registry
@@ -103,6 +103,14 @@ WITH inbox AS (
 SELECT id, created FROM inbox
 """  # noqa: S608 - table and column names are model constants
 assert AUDIT_COLUMNS[3:6] == ("action", "subject_type", "subject_id"), "_RECEIVE follows AUDIT_COLUMNS"
+
+# A handler's outcome on a row this worker still holds (status processing): processed_at is set
+# for a final outcome, next_attempt_at for a parked one (NULL keeps the column as it is).
+_RESULT = f"""
+UPDATE {WebhookEvent._meta.db_table}
+   SET status = %s, outcome = %s, last_error = '', locked_until = NULL,
+       processed_at = COALESCE(%s, processed_at), next_attempt_at = COALESCE(%s, next_attempt_at)
+ WHERE id = %s AND status = %s"""  # noqa: S608 - model constant
 
 
 def webhook_receive(*, raw: bytes, payload: dict, headers: dict, source_ip: str | None) -> Receipt:
@@ -244,20 +252,22 @@ def _run(event: WebhookEvent) -> str:
 
 
 def _record_result(event: WebhookEvent, result: registry.HandlerResult) -> str:
+    """The handler's outcome on the row and, unless parked, its audit record: one transaction, in
+    one round trip (two prepared statements and the COMMIT)."""
     now = timezone.now()
-    fields = {"locked_until": None, "outcome": result.note[:255], "last_error": ""}
-    if result.status == registry.PARKED:
-        fields.update(status=WebhookStatus.PARKED, next_attempt_at=now + _backoff(event.attempts))
-    else:
-        fields.update(status=result.status, processed_at=now)
-    with transaction.atomic():
-        WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.PROCESSING).update(**fields)
-        if result.status != registry.PARKED:
-            audit_record(action=f"webhook.{result.status}", actor=Actor.system("webhooks"),
-                         subject=event, references=[event.reference, event.secondary_reference],
-                         payload={"event_type": event.event_type, "note": result.note,
-                                  "attempts": event.attempts})
-    return fields["status"]
+    parked = result.status == registry.PARKED
+    status = WebhookStatus.PARKED.value if parked else str(result.status)
+    statements = [(_RESULT, [status, result.note[:255], None if parked else now,
+                             now + _backoff(event.attempts) if parked else None, event.pk,
+                             WebhookStatus.PROCESSING.value])]
+    if not parked:
+        values, _ = audit_row(action=f"webhook.{result.status}", actor=Actor.system("webhooks"),
+                              subject=event, references=[event.reference, event.secondary_reference],
+                              payload={"event_type": event.event_type, "note": result.note,
+                                       "attempts": event.attempts})
+        statements.append((AUDIT_INSERT, values))
+    execute_as_transaction(statements)
+    return status
 
 
 def _record_failure(event: WebhookEvent, exc: Exception) -> str:

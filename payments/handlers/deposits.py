@@ -7,6 +7,8 @@ a deposit that is already final changes nothing.
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from audit.services import Actor
 from cozonpay.money import format_naira
 from webhooks.registry import IGNORED, PARKED, PROCESSED, HandlerResult, webhook_handler
@@ -27,15 +29,27 @@ def _amount(value) -> int:
         return 0
 
 
+def _deposit_named(transaction_reference: str, payment_reference: str) -> Deposit | None:
+    """The deposit a webhook names, by Monnify's transactionReference first, else by our
+    paymentReference (each unique), in one query."""
+    match = Q()
+    if transaction_reference:
+        match |= Q(transaction_reference=transaction_reference)
+    if payment_reference:
+        match |= Q(payment_reference=payment_reference)
+    if not match:
+        return None
+    found = list(Deposit.objects.filter(match)[:2])
+    by_transaction = [d for d in found if transaction_reference and d.transaction_reference == transaction_reference]
+    return (by_transaction or found or [None])[0]
+
+
 @webhook_handler("SUCCESSFUL_TRANSACTION")
 def on_successful_transaction(event, data: dict) -> HandlerResult:
     transaction_reference = str(data.get("transactionReference") or "")
     payment_reference = str(data.get("paymentReference") or "")
     product = data.get("product") if isinstance(data.get("product"), dict) else {}
-    deposit = (Deposit.objects.filter(transaction_reference=transaction_reference).first()
-               if transaction_reference else None)
-    if deposit is None and payment_reference:
-        deposit = Deposit.objects.filter(payment_reference=payment_reference).first()
+    deposit = _deposit_named(transaction_reference, payment_reference)
     if deposit is None and product.get("type") == "RESERVED_ACCOUNT":
         sources = data.get("paymentSourceInformation")
         first_source = sources[0] if isinstance(sources, list) and sources else sources

@@ -111,13 +111,13 @@ def deposit_bank_transfer_record(*, transaction_reference: str, account_referenc
     """Record that Monnify reports a transfer into a dedicated account (webhook or poller). Keyed by
     Monnify's transactionReference, so it is created once whoever reports it first. Returns None
     when the account reference is not one of our wallets."""
-    existing = Deposit.objects.filter(transaction_reference=transaction_reference).first()
-    if existing:
-        return existing
-    try:
+    try:  # ours are our wallets' public ids: anything else names no wallet of ours
         wallet_id = uuid.UUID(str(account_reference))
     except ValueError:
         return None
+    existing = Deposit.objects.filter(transaction_reference=transaction_reference).first()
+    if existing:
+        return existing
     wallet = LedgerAccount.objects.filter(public_id=wallet_id).select_related("owner").first()
     if wallet is None or wallet.owner_id is None:
         return None

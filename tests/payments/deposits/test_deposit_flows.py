@@ -231,3 +231,20 @@ def test_collection_fee_is_booked_only_from_a_plausible_settlement(db, settlemen
     else:
         assert sorted(journal.postings.values_list("account__system_code", "amount")) == [
             ("monnify_clearing", booked), ("provider_fees", -booked)]
+
+
+def test_a_webhook_names_its_deposit_by_transaction_reference_first(customer):
+    # given: one deposit known by Monnify's transactionReference, another by our paymentReference
+    from payments.handlers.deposits import _deposit_named
+
+    wallet = wallet_of(customer)
+    by_transaction = Deposit.objects.create(user=customer, wallet=wallet, channel=DepositChannel.BANK_TRANSFER,
+                                            amount=100, payment_reference="MNFY|T|1", transaction_reference="MNFY|T|1")
+    by_payment = Deposit.objects.create(user=customer, wallet=wallet, channel=DepositChannel.CHECKOUT, amount=100,
+                                        payment_reference="cozon-named-1")
+    # when / then
+    assert _deposit_named("MNFY|T|1", "cozon-named-1") == by_transaction
+    assert _deposit_named("MNFY|unknown", "cozon-named-1") == by_payment
+    assert _deposit_named("", "cozon-named-1") == by_payment
+    assert _deposit_named("MNFY|unknown", "") is None
+    assert _deposit_named("", "") is None
