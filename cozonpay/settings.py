@@ -265,6 +265,9 @@ MONNIFY_READ_TIMEOUT = env.float("MONNIFY_READ_TIMEOUT", default=15.0)
 # exponentially from this many seconds. Writes are never retried automatically.
 MONNIFY_RETRY_ATTEMPTS = env.int("MONNIFY_RETRY_ATTEMPTS", default=3)
 MONNIFY_RETRY_BACKOFF_SECONDS = env.float("MONNIFY_RETRY_BACKOFF_SECONDS", default=0.2)
+# What Monnify charges per completed refund, in kobo (N10 for transfer payments, taken from the
+# merchant wallet; the refund API does not report it). Booked as a provider fee; 0 books nothing.
+MONNIFY_REFUND_FEE = env.int("MONNIFY_REFUND_FEE", default=1_000)
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

@@ -195,6 +195,8 @@ def _apply_status(deposit_id: int, status, actor) -> Deposit:
     provider_status = status.payment_status
     if provider_status in PAID_STATUSES:
         return _credit(deposit, status, actor)
+    if provider_status == "PARTIALLY_PAID":  # collected (and refunded, not credited): Monnify kept its fee
+        _book_collection_fee(deposit, status, actor)
     with transaction.atomic(durable=True):
         locked = _locked(deposit_id)
         if locked.state != DepositState.VERIFYING:
@@ -261,8 +263,8 @@ def _credit(deposit: Deposit, status, actor) -> Deposit:
                 pass  # credited before under the same reference: nothing moves again
             else:
                 reason, flag = exc.message, DepositFlag.NOT_CREDITABLE
-    if not reason:
-        _book_collection_fee(deposit, status, actor)
+    # Monnify kept its fee when it collected, whether or not the money can be credited.
+    _book_collection_fee(deposit, status, actor)
     with transaction.atomic(durable=True):
         locked = _locked(deposit.pk)
         if locked.state not in (DepositState.VERIFYING, DepositState.AWAITING_PAYMENT):

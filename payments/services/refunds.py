@@ -3,8 +3,10 @@
 - Automatic: a verified deposit that could not be credited (``refund_pending``, outbox event
   ``payment.credit_refused``) gets one refund of what was paid (``refund_request_for_deposit``;
   idempotent: the partial unique constraint allows one automatic refund per deposit). Its money never
-  entered a wallet, so the ledger does not move; when Monnify completes the refund the deposit
-  becomes ``refunded`` (its ``refunded()`` transition, with a ``payment.refunded`` event).
+  entered a wallet, so no wallet moves; when Monnify completes the refund the deposit becomes
+  ``refunded`` (its ``refunded()`` transition, with a ``payment.refunded`` event).
+- Every completed refund books Monnify's refund fee (``MONNIFY_REFUND_FEE``: its API does not report
+  it) as a provider fee, once (``monnify:fee:refund:<ref>``).
 - Staff (Finance, from the admin): another refund of a ``refund_pending`` deposit (e.g. after the
   automatic one failed, with a destination account), or a refund of a *credited* checkout deposit.
   The latter takes the money back from the wallet: a hold is placed before Monnify is asked
@@ -36,7 +38,7 @@ from cozonpay.enqueue import safe_enqueue
 from cozonpay.exceptions import DomainError, InvalidStateTransition
 from wallets.exceptions import HoldNotPending, LedgerError
 from wallets.models import Hold, HoldStatus, JournalKind, SystemCode
-from wallets.services import hold_capture, hold_place, hold_release, system_account
+from wallets.services import hold_capture, hold_place, hold_release, provider_fee_book, system_account
 
 from ..clients.monnify import errors as monnify_errors
 from ..clients.monnify.client import get_client
@@ -59,6 +61,10 @@ def hold_reference_for(reference: str) -> str:
 
 def capture_reference_for(reference: str) -> str:
     return f"refund:{reference}:capture"
+
+
+def provider_fee_reference_for(reference: str) -> str:
+    return f"monnify:fee:refund:{reference}"
 
 
 def _locked(refund_id: int) -> Refund:
@@ -218,6 +224,12 @@ def _record_completion(refund: Refund, details: RefundDetails, actor) -> Refund:
             ops_alert(text=f":rotating_light: Refund {refund.reference} completed at Monnify but its wallet hold "
                            "was no longer pending. Recover manually.", dedupe_key=f"refund-hold:{refund.reference}")
             return refund
+    # What Monnify charged us for the refund, booked once (its API does not report it: a setting).
+    provider_fee_book(currency=refund.currency, fee=settings.MONNIFY_REFUND_FEE,
+                      reference=provider_fee_reference_for(refund.reference),
+                      narration=f"Monnify fee on refund {refund.reference}",
+                      metadata={"refund": str(refund.public_id), "transaction_reference": refund.transaction_reference},
+                      actor=actor)
     with transaction.atomic(durable=True):
         locked = _locked(refund.pk)
         if locked.state != R.SUBMITTED:

@@ -22,6 +22,17 @@ def _credits(wallet) -> list[int]:
     return list(Posting.objects.filter(account_id=wallet.id).values_list("amount", flat=True))
 
 
+def _collection_fee(transaction_reference: str) -> list[tuple[str, int]]:
+    """The postings of the Monnify collection fee booked for this collection ([] if none)."""
+    return sorted(Posting.objects.filter(journal__reference=f"monnify:fee:txn:{transaction_reference}")
+                  .values_list("account__system_code", "amount"))
+
+
+def _sandbox_transfer_fee(amount: int) -> int:
+    """What the sandbox keeps from a transfer payment (payments/sandbox/collections.py): 1%, at most N50."""
+    return min(amount // 100, 5_000)
+
+
 def test_checkout_paid_is_credited_exactly_once(flow, customer):
     # given
     deposit = _checkout(customer)
@@ -85,6 +96,9 @@ def test_partially_paid_is_not_credited_and_goes_to_refund(flow, customer):
     assert (deposit.state, deposit.flag, deposit.amount_paid) == (DepositState.REFUND_PENDING,
                                                                   DepositFlag.PARTIALLY_PAID, 40_000)
     assert wallet_of(customer).balance == 0
+    # Monnify kept its fee on what was collected
+    fee = _sandbox_transfer_fee(40_000)
+    assert _collection_fee(deposit.transaction_reference) == [("monnify_clearing", fee), ("provider_fees", -fee)]
 
 
 def test_webhook_is_a_rumour_until_the_status_api_agrees(flow, customer):
@@ -165,6 +179,9 @@ def test_credit_impossible_goes_to_refund_and_moves_nothing(flow, customer, bloc
     assert deposit.flag == DepositFlag.NOT_CREDITABLE
     assert deposit.amount_credited == 0
     assert _credits(wallet_of(customer)) == []
+    # only Monnify's collection fee is booked (it kept it when it collected), between system accounts
+    fee = _sandbox_transfer_fee(amount)
+    assert _collection_fee(deposit.transaction_reference) == [("monnify_clearing", fee), ("provider_fees", -fee)]
     # the refund flow takes over: exactly one refund of what was paid
     from payments.models import Refund
 

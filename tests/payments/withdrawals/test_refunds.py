@@ -11,12 +11,16 @@ from payments.models import Deposit, DepositState, Notification, OutboxEvent, Re
 from payments.services import refunds as service
 from payments.services.deposits import deposit_checkout_create, deposit_verify
 from tests.factories import make_wallet
-from wallets.models import Hold, HoldStatus
+from wallets.models import Hold, HoldStatus, Journal
 from wallets.selectors import ledger_integrity_check
 
 from .conftest import balances, deliver
 
 pytestmark = pytest.mark.django_db
+
+MONNIFY_REFUND_FEE = 1_000  # settings.MONNIFY_REFUND_FEE's default
+# The sandbox keeps 1% of a transfer payment, at most N50 (payments/sandbox/collections.py): N5,000 -> N50.
+SANDBOX_TRANSFER_COLLECTION_FEE = 5_000
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +58,10 @@ def refused_deposit(wd, control):
 
 def test_refused_credit_is_refunded_automatically_end_to_end(refused_deposit, control):
     wallet, deposit = refused_deposit
+    # Monnify kept its collection fee although the money could not be credited: booked at verification
+    fee = Journal.objects.get(reference=f"monnify:fee:txn:{deposit.transaction_reference}")
+    assert sorted(fee.postings.values_list("account__system_code", "amount")) == [
+        ("monnify_clearing", SANDBOX_TRANSFER_COLLECTION_FEE), ("provider_fees", -SANDBOX_TRANSFER_COLLECTION_FEE)]
     before = balances(wallet)
     # when: the outbox runs the credit_refused handlers (twice: handlers may run again)
     _dispatch("payment.credit_refused", deposit.payment_reference)
@@ -72,7 +80,9 @@ def test_refused_credit_is_refunded_automatically_end_to_end(refused_deposit, co
     assert refund.state == RefundState.COMPLETED
     assert Deposit.objects.get(pk=deposit.pk).state == DepositState.REFUNDED
     assert OutboxEvent.objects.filter(reference=deposit.payment_reference, event_type="payment.refunded").count() == 1
-    assert balances(wallet) == before  # the money never entered the wallet; nothing moves
+    # the money never entered the wallet: only Monnify's refund fee is booked, once
+    assert balances(wallet) == {**before, "clearing": before["clearing"] + MONNIFY_REFUND_FEE,
+                                "provider_fees": before["provider_fees"] - MONNIFY_REFUND_FEE}
     _dispatch("payment.refund_requested", refund.reference)
     _dispatch("payment.refund_completed", refund.reference)
     assert sorted(Notification.objects.filter(user=wallet.owner).values_list("kind", flat=True)) == [
@@ -126,7 +136,8 @@ def test_finance_refunds_a_credited_checkout_deposit_from_the_wallet(wd, control
     refund = Refund.objects.get(pk=refund.pk)
     assert refund.state == RefundState.COMPLETED and refund.capture_reference == f"refund:{refund.reference}:capture"
     assert balances(wallet) == {**before, "balance": before["balance"] - 200_000,
-                                "clearing": before["clearing"] + 200_000}
+                                "clearing": before["clearing"] + 200_000 + MONNIFY_REFUND_FEE,
+                                "provider_fees": before["provider_fees"] - MONNIFY_REFUND_FEE}
     # at most what was paid
     with pytest.raises(DomainError):
         service.refund_request_for_deposit(deposit=deposit, actor=None, reason="x", origin=RefundOrigin.STAFF,
