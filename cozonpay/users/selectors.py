@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db.models import Q
 
-from cozonpay.db import Columns
+from cozonpay.db import Columns, execute_prepared
 
 from .models import User, email_is
 
@@ -51,10 +53,6 @@ def user_find_recipient(*, identifier: str) -> User | None:
 def user_by_id(user_id) -> User | None:
     """The user with this id (a UUID or its text), or None: one prepared statement, for the
     authentication of every API request."""
-    import uuid
-
-    from cozonpay.db import execute_prepared
-
     try:
         user_id = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
     except ValueError:
