@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchlib import (
     Processes,
     base_env,
+    client_priority,
     database,
     emit,
     free_port,
@@ -164,14 +165,16 @@ def main() -> None:
             run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=2, make_request=wallet_request)
             web = procs.procs[0].pid  # the gunicorn process group's leader
             before = cpu_now(web)
-            transfers = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
-                                 make_request=transfer_request)
+            with client_priority():
+                transfers = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
+                                     make_request=transfer_request)
             api = summary_line("api-post-transfers", transfers, args.concurrency,
                                cpu_line(before, cpu_now(web), sum(transfers.statuses.values())))
             emit(api)
             before = cpu_now(web)
-            reads = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
-                             make_request=wallet_request)
+            with client_priority():
+                reads = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
+                                 make_request=wallet_request)
             emit(summary_line("api-get-wallet", reads, args.concurrency,
                               cpu_line(before, cpu_now(web), sum(reads.statuses.values()))))
         ratio = round(api["ok_rps"] / spread["tps"], 3) if spread["tps"] else None

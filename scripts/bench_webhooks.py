@@ -26,6 +26,7 @@ from benchlib import (
     Processes,
     base_env,
     celery_worker,
+    client_priority,
     database,
     emit,
     free_port,
@@ -117,8 +118,9 @@ def main() -> None:
                 return (process_group_cpu_seconds(web), worker_cpu_seconds(), os.times(), machine_cpu_seconds())
 
             cpu0 = cpu()
-            result = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
-                              make_request=make_request, on_response=on_response)
+            with client_priority():
+                result = run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=args.seconds,
+                                  make_request=make_request, on_response=on_response)
             cpu1 = cpu()
             if args.no_worker:  # now drain what was acknowledged
                 celery_worker(procs, env, concurrency=args.worker_concurrency, nice=args.worker_nice)
