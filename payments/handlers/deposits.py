@@ -60,8 +60,12 @@ def on_successful_transaction(event, data: dict) -> HandlerResult:
             payer_name=str(payer or ""),
         )
         if deposit is None:
-            ops_alert(text=f"Monnify reports a transfer into unknown account reference {product.get('reference')!r} "
-                           f"({transaction_reference}).", dedupe_key=f"unknown-account:{transaction_reference}")
+            # Once a day per account reference: a misrouted contract would otherwise page ops per transfer.
+            # Every such webhook stays in the inbox (ignored, with this outcome), searchable by reference.
+            account_reference = str(product.get("reference") or "")
+            ops_alert(text=f"Monnify reports transfers into unknown account reference {account_reference!r} "
+                           f"(first today: {transaction_reference}; the others are in the webhook inbox, ignored).",
+                      dedupe_key=f"unknown-account:{account_reference}")
             return HandlerResult(IGNORED, "dedicated account reference is not one of our wallets")
     if deposit is None:
         # A checkout we have no record of. It cannot be ours (we record before initializing), so

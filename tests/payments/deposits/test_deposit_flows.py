@@ -265,3 +265,23 @@ def test_a_webhook_names_its_deposit_by_transaction_reference_first(customer):
     assert _deposit_named("", "cozon-named-1") == by_payment
     assert _deposit_named("MNFY|unknown", "") is None
     assert _deposit_named("", "") is None
+
+
+def test_transfers_into_an_unknown_account_alert_ops_once_per_account(db, monkeypatch):
+    # given: three webhooks for transfers into an account reference that is not one of our wallets
+    from django.core.cache import cache
+
+    from payments.handlers.deposits import on_successful_transaction
+    from webhooks.registry import IGNORED
+
+    cache.clear()
+    sent = []
+    monkeypatch.setattr("payments.services.notifications.logger.warning",
+                        lambda message, extra=None: sent.append(extra["alert"]))
+    results = [on_successful_transaction(None, {"transactionReference": f"MNFY|UNKNOWN|{i}",
+                                                "product": {"type": "RESERVED_ACCOUNT", "reference": "not-ours"}})
+               for i in range(3)]
+    # then: each is ignored, nothing is recorded, and ops hear once for that account
+    assert [r.status for r in results] == [IGNORED] * 3
+    assert not Deposit.objects.exists()
+    assert len(sent) == 1 and "'not-ours'" in sent[0] and "MNFY|UNKNOWN|0" in sent[0]
