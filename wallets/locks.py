@@ -4,10 +4,14 @@ Lock order, global: the business object first (a hold, locked with `hold_lock`),
 accounts by ascending id. An account row is locked only by the conditional UPDATE that changes
 it (`ACCOUNT_CHANGE`): there is no separate SELECT ... FOR UPDATE round trip, and the lock is
 held from that statement to COMMIT. Accounts that may go negative (system accounts) are never
-locked: their postings are plain inserts. (`ledger_post_journal`, the one-statement path, also
-queues on a transaction advisory lock per account just before that UPDATE, in the same order, so
-that a hot wallet's waiters are woken one at a time: see wallets/sql/0007. The row lock stays the
-guard; this path does not need the advisory lock to be correct or deadlock-free.)
+locked: their postings are plain inserts.
+
+Just before each account's UPDATE, in the same order, a writer queues on a transaction advisory
+lock keyed by the account id (`ACCOUNT_QUEUE`, a statement of its own so that the UPDATE then
+takes a fresh snapshot; `ledger_post_journal` does the same, wallets/sql/0007): a hot wallet's
+waiters are woken one at a time once the holder's commit is visible, instead of all re-running
+their UPDATE against each new row version. The row lock stays the only guard of the balance, and
+one global order (account id; advisory lock, then row) keeps it deadlock-free.
 
 `ACCOUNT_CHANGE` moves balance/held and the day's outflow counter in one statement, and only if
 every rule holds at that instant: status allows it, available funds suffice, the KYC single and
@@ -88,6 +92,10 @@ SELECT currval('wallets_journal_id_seq'), v.account_id, v.currency, v.amount, NU
   FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) WITH ORDINALITY AS v(account_id, currency, amount, ord)
  ORDER BY v.ord
 """
+
+# The queue in front of an account's row lock (see the module docstring). Key: the account id (the
+# only other advisory key in use, audit sealing's, is a 64-bit constant far above any id).
+ACCOUNT_QUEUE = "SELECT pg_advisory_xact_lock(%s)"
 
 # Status changes: one conditional UPDATE each (the row lock orders them against money moves).
 ACCOUNT_SET_STATUS = """

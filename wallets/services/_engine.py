@@ -153,10 +153,12 @@ class ReplayedInPipeline(Exception):
 
 def apply_changes(changes: Sequence[AccountChange], *, prefix: Sequence[tuple[str, Any]] = ()) -> None:
     """Run `prefix` statements, then the conditional UPDATEs of cached accounts in the given
-    (ascending id) order, in one round trip; raise the precise refusal of the first one refused
-    (the caller rolls back)."""
+    (ascending id) order, each behind its account's queue (`locks.ACCOUNT_QUEUE`), in one round
+    trip; raise the precise refusal of the first one refused (the caller rolls back)."""
     statements = [_change_statement(change) for change in changes]
-    results = locks.execute_pipelined([*prefix, *statements])[len(prefix):]
+    queued = [item for change, statement in zip(changes, statements, strict=True)
+              for item in ((locks.ACCOUNT_QUEUE, (change.account.id,)), statement)]
+    results = locks.execute_pipelined([*prefix, *queued])[len(prefix) + 1::2]
     for change, (_, params), rows in zip(changes, statements, results, strict=True):
         if not rows:
             _raise_refusal(change, change.statuses, params["day"])
