@@ -14,13 +14,14 @@ __all__ = ["VerificationReport", "audit_chain_verify", "audit_event_list", "audi
 
 def audit_search_q(term: str) -> Q:
     """What a search box term matches: any reference exactly (payment reference, Monnify
-    transactionReference, journal reference, public ids), the actor's id exactly or name in part,
-    the subject's id, the request id, or the action code."""
+    transactionReference, journal reference, public ids), the actor's id exactly or name by its
+    beginning (any case), the subject's id, the request id, or the action code. Each condition has
+    an index (AuditEvent.Meta), so the OR is a union of index scans whatever the table's size."""
     term = term.strip()
     return (
         Q(references__contains=[term])
         | Q(actor_id=term)
-        | Q(actor_name__icontains=term)
+        | Q(actor_name__istartswith=term)
         | Q(subject_id=term)
         | Q(request_id=term)
         | Q(action=term)
