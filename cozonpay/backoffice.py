@@ -43,6 +43,52 @@ def render_form(modeladmin, request, *, title: str, form, submit_label: str, des
     return TemplateResponse(request, "admin/backoffice/form.html", context)
 
 
+class IndexedSearchMixin:
+    """Admin search that stays on indexes however large the table grows. Django's own search ORs
+    `icontains` (UPPER(col) LIKE '%term%') or, for `=field`, `iexact` (UPPER(col) = UPPER(term)),
+    and casts a UUID column to text when the term is not a UUID; none of these can use a b-tree
+    index, so every search read the whole table (1.7 s on 300,000 webhooks, 1.9 s on a million
+    journals). Here the term is matched exactly:
+
+        exact_search_fields = ("reference", "transaction_reference")   # col = term
+        uuid_search_fields = ("public_id",)                             # only when the term is a UUID
+        email_search_fields = ("user__email",)                          # users.models.email_is
+
+    Each path must have an index (a unique constraint or `db_index`). Forward paths only, so a
+    row can match once: no DISTINCT is needed."""
+
+    exact_search_fields: Sequence[str] = ()
+    uuid_search_fields: Sequence[str] = ()
+    email_search_fields: Sequence[str] = ()
+
+    def get_search_fields(self, request):
+        # Non-empty, so the changelist shows its search box; get_search_results does the matching.
+        return (*self.exact_search_fields, *self.uuid_search_fields, *self.email_search_fields)
+
+    def get_search_results(self, request, queryset, search_term):
+        import uuid
+
+        from django.db.models import Q
+
+        from cozonpay.users.models import email_is
+
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = Q()
+        for path in self.exact_search_fields:
+            match |= Q(**{path: term})
+        try:
+            as_uuid = uuid.UUID(term)
+        except ValueError:
+            as_uuid = None
+        if as_uuid is not None:
+            for path in self.uuid_search_fields:
+                match |= Q(**{path: as_uuid})
+        if "@" in term:
+            for path in self.email_search_fields:
+                match |= Q(email_is(term, path=path))
+        return (queryset.filter(match) if match else queryset.none()), False
 
 
 @dataclass(frozen=True)

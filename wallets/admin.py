@@ -6,7 +6,7 @@ wallets/admin_adjustments.py (maker-checker)."""
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from cozonpay.backoffice import has_perm
+from cozonpay.backoffice import IndexedSearchMixin, has_perm
 from cozonpay.exceptions import DomainError
 from cozonpay.money import format_naira
 
@@ -26,11 +26,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerAccount)
-class LedgerAccountAdmin(ReadOnlyAdmin):
+class LedgerAccountAdmin(IndexedSearchMixin, ReadOnlyAdmin):
     list_display = ("id", "public_id", "kind", "system_code", "owner", "currency", "status", "balance_display",
                     "held_display", "available_display")
     list_filter = ("kind", "status", "currency", "system_code")
-    search_fields = ("public_id", "owner__email", "owner__phone_number")
+    exact_search_fields = ("owner__phone_number",)
+    uuid_search_fields = ("public_id",)
+    email_search_fields = ("owner__email",)
     list_select_related = ("owner",)
     readonly_fields = ("id", "public_id", "kind", "system_code", "owner", "currency", "status", "balance_display",
                        "held_display", "available_display", "allow_negative", "version", "outflow_day",
@@ -104,20 +106,22 @@ class PostingInline(admin.TabularInline):
 
 
 @admin.register(Journal)
-class JournalAdmin(ReadOnlyAdmin):
+class JournalAdmin(IndexedSearchMixin, ReadOnlyAdmin):
     list_display = ("id", "reference", "kind", "narration", "reverses", "created_at")
     list_filter = ("kind",)
-    search_fields = ("reference", "public_id")
+    exact_search_fields = ("reference",)
+    uuid_search_fields = ("public_id",)
     readonly_fields = ("id", "public_id", "reference", "kind", "narration", "metadata", "reverses", "created_at")
     inlines = (PostingInline,)
     date_hierarchy = "created_at"
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyAdmin):
+class HoldAdmin(IndexedSearchMixin, ReadOnlyAdmin):
     list_display = ("reference", "account", "amount", "status", "captured_amount", "expires_at", "created_at")
     list_filter = ("status",)
-    search_fields = ("reference", "public_id")
+    exact_search_fields = ("reference",)
+    uuid_search_fields = ("public_id",)
     readonly_fields = ("public_id", "account", "amount", "currency", "reference", "status", "expires_at",
                        "captured_amount", "journal", "created_at", "updated_at")
 

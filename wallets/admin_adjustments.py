@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from cozonpay.backoffice import Button, has_perm, naira, render_form, require_perm, timeline_html
+from cozonpay.backoffice import Button, IndexedSearchMixin, has_perm, naira, render_form, require_perm, timeline_html
 from cozonpay.exceptions import DomainError
 from cozonpay.users.models import email_is
 
@@ -95,11 +95,13 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(admin.ModelAdmin):
+class AdjustmentAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "status", "wallet_display", "amount_display", "reverses", "proposed_by",
                     "decided_by", "proposed_at")
     list_filter = ("status", "kind")
-    search_fields = ("=public_id", "=source_reference", "account__owner__email", "=reverses__reference")
+    exact_search_fields = ("source_reference", "reverses__reference")
+    uuid_search_fields = ("public_id",)
+    email_search_fields = ("account__owner__email",)
     list_select_related = ("account__owner", "reverses", "proposed_by", "decided_by")
     readonly_fields = ("public_id", "kind", "status", "wallet_display", "amount_display", "reverses", "reason",
                        "source_reference", "proposed_by", "proposed_at", "decided_by", "decided_at",

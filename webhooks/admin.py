@@ -3,7 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from cozonpay.backoffice import has_perm
+from cozonpay.backoffice import IndexedSearchMixin, has_perm
 
 from . import services
 from .exceptions import WebhookNotReplayable
@@ -11,11 +11,11 @@ from .models import WebhookEvent
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("id", "event_type", "reference", "status", "attempts", "deliveries", "received_at",
                     "processed_at", "outcome")
     list_filter = ("status", "event_type", "received_at")
-    search_fields = ("=reference", "=secondary_reference", "=dedupe_key")
+    exact_search_fields = ("reference", "secondary_reference", "dedupe_key")
     date_hierarchy = "received_at"
     actions = ["replay"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "body"] + ["pretty_body"]

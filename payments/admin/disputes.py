@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cozonpay.backoffice import Button, has_perm, naira, render_form, require_perm, timeline_html
+from cozonpay.backoffice import Button, IndexedSearchMixin, has_perm, naira, render_form, require_perm, timeline_html
 from cozonpay.exceptions import DomainError
 from wallets.admin_adjustments import naira_to_kobo
 
@@ -94,10 +94,12 @@ class ResolveForm(forms.Form):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("short_id", "customer", "reference", "reason", "status", "outcome", "age_display", "created_at")
     list_filter = ("status", OverdueFilter, "reason", "outcome", "subject_type")
-    search_fields = ("=public_id", "=reference", "=journal_reference", "user__email")
+    exact_search_fields = ("reference", "journal_reference")  # a small table: disputes are rare
+    uuid_search_fields = ("public_id",)
+    email_search_fields = ("user__email",)
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     readonly_fields = ("public_id", "user", "reference", "subject_type", "journal_reference", "amount_display",

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from cozonpay.backoffice import has_perm
+from cozonpay.backoffice import IndexedSearchMixin, has_perm
 from cozonpay.exceptions import DomainError
 
 from ..events import services as events
@@ -19,10 +19,11 @@ class HandlerRunInline(admin.TabularInline):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("id", "event_type", "aggregate_type", "aggregate_id", "reference", "created_at", "dispatched_at")
     list_filter = ("event_type", "aggregate_type")
-    search_fields = ("=reference", "=aggregate_id", "=public_id")
+    exact_search_fields = ("reference", "aggregate_id")
+    uuid_search_fields = ("public_id",)
     date_hierarchy = "created_at"
     inlines = [HandlerRunInline]
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
@@ -38,10 +39,10 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("id", "handler", "event_link", "status", "attempts", "last_error_short", "next_attempt_at")
     list_filter = ("status", "handler")
-    search_fields = ("=event__reference", "=event__aggregate_id", "handler")
+    exact_search_fields = ("event__reference", "event__aggregate_id")  # the handler: its list filter
     actions = ["retry", "discard"]
     readonly_fields = [f.name for f in HandlerRun._meta.fields]
 
@@ -95,10 +96,11 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("created_at", "user", "kind", "title", "read", "emailed_at")
     list_filter = ("kind", "read")
-    search_fields = ("user__email", "title", "=dedupe_key")
+    exact_search_fields = ("dedupe_key",)
+    email_search_fields = ("user__email",)
     readonly_fields = [f.name for f in Notification._meta.fields]
 
     def has_add_permission(self, request):

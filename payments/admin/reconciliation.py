@@ -118,7 +118,7 @@ class NoteForm(forms.Form):
 class DiscrepancyAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("id", "kind", "source", "reference", "status", "amounts", "summary", "day", "created_at")
     list_filter = ("status", "kind", "source", "day")
-    search_fields = ("=reference", "=public_id", "summary")
+    search_fields = ("reference__exact", "public_id__exact", "summary")
     date_hierarchy = "created_at"
     readonly_fields = ("public_id", "kind", "source", "reference", "status", "day", "summary", "amounts",
                        "ours_pretty", "theirs_pretty", "run", "heal_reference", "resolution_note", "resolved_by",

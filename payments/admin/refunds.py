@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.urls import path
 
+from cozonpay.backoffice import IndexedSearchMixin
 from cozonpay.exceptions import DomainError
 
 from ..models import Deposit, Refund, RefundOrigin
@@ -23,14 +24,15 @@ class RefundRequestForm(forms.Form):
 
 
 @admin.register(Refund)
-class RefundAdmin(_FinanceAdmin):
+class RefundAdmin(IndexedSearchMixin, _FinanceAdmin):
     finance_permission = "payments.refund_payment"
 
     list_display = ("reference", "user", "amount", "origin", "state", "provider_status", "transaction_reference",
                     "created_at", "staff_links")
     list_filter = ("state", "origin", "created_at")
-    search_fields = ("=reference", "=transaction_reference", "=public_id", "user__email",
-                     "=deposit__payment_reference")
+    exact_search_fields = ("reference", "transaction_reference", "deposit__payment_reference")
+    uuid_search_fields = ("public_id",)
+    email_search_fields = ("user__email",)
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Refund._meta.fields]
     actions = ["requery"]

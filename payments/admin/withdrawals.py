@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from cozonpay.backoffice import IndexedSearchMixin
 from cozonpay.exceptions import DomainError
 
 from ..models import Withdrawal, WithdrawalState
@@ -84,11 +85,13 @@ class _FinanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(_FinanceAdmin):
+class WithdrawalAdmin(IndexedSearchMixin, _FinanceAdmin):
     list_display = ("reference", "user", "amount", "fee", "state", "provider_status", "bank_name", "account_number",
                     "submit_attempts", "created_at", "staff_links")
     list_filter = ("state", "provider_status", "bank_name", "created_at")
-    search_fields = ("=reference", "=transaction_reference", "=public_id", "user__email", "=account_number")
+    exact_search_fields = ("reference", "transaction_reference", "account_number")
+    uuid_search_fields = ("public_id",)
+    email_search_fields = ("user__email",)
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Withdrawal._meta.fields]
     actions = ["requery"]

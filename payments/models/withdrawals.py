@@ -91,7 +91,9 @@ class Withdrawal(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=["user", "-created_at"], name="withdrawal_user_created_idx")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="withdrawal_user_created_idx"),
+                   # The admin's search by destination account (cozonpay.backoffice.IndexedSearchMixin).
+                   models.Index(fields=["account_number"], name="withdrawal_account_number_idx")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_amount_positive"),
             models.CheckConstraint(condition=models.Q(fee__gte=0), name="withdrawal_fee_non_negative"),

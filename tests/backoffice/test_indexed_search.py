@@ -1,0 +1,56 @@
+"""Admin search on the tables that only grow stays on their indexes (cozonpay.backoffice.IndexedSearchMixin):
+exact references, UUIDs only when the term is one, emails through the lower(email) index."""
+
+import uuid
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test import RequestFactory
+
+from payments.models import Withdrawal
+from tests.factories import make_wallet
+from wallets.models import Journal, LedgerAccount
+from wallets.services import transfer
+from webhooks.models import WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _search(model, term: str):
+    model_admin = admin.site._registry[model]
+    queryset, duplicates = model_admin.get_search_results(RequestFactory().get("/"), model.objects.all(), term)
+    assert duplicates is False
+    return queryset
+
+
+@pytest.mark.parametrize("model", [Journal, WebhookEvent, Withdrawal])
+@pytest.mark.parametrize("term", ["MNFY|1|x", "0b7d3a4e-2f51-4c59-9a53-2a0f7c1e9d11", "Ada@Example.com", "0123456789"])
+def test_each_search_is_a_union_of_index_scans(model, term):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = _search(model, term).explain()
+    assert "Seq Scan" not in plan, plan
+
+
+def test_journals_are_found_by_exact_reference_or_public_id():
+    a, b = make_wallet(balance=1_000), make_wallet()
+    journal = transfer(source=a, destination=b, amount=10, reference="search-me-1", actor=None)
+    assert list(_search(Journal, " search-me-1 ")) == [journal]
+    assert list(_search(Journal, str(journal.public_id).upper())) == [journal]
+    assert list(_search(Journal, "search-me")) == []  # exact, not contains
+    assert list(_search(Journal, "")) == list(Journal.objects.all())
+
+
+def test_wallets_are_found_by_their_owner_email_ignoring_case():
+    wallet = make_wallet()
+    assert list(_search(LedgerAccount, wallet.owner.email.upper())) == [wallet]
+    assert list(_search(LedgerAccount, "nobody@example.com")) == []
+
+
+def test_the_changelists_answer_whatever_the_term(client, superuser):
+    client.force_login(superuser)
+    for term in ("not-a-uuid", "SOMEONE@EXAMPLE.COM", str(uuid.uuid4()), "%_\\"):
+        for url in ("/admin/payments/withdrawal/", "/admin/webhooks/webhookevent/", "/admin/wallets/journal/",
+                    "/admin/wallets/ledgeraccount/", "/admin/payments/refund/", "/admin/payments/dispute/"):
+            assert client.get(url, {"q": term}).status_code == 200, (url, term)
