@@ -88,6 +88,23 @@ class OccurredRangeFilter(admin.ListFilter):
         return queryset
 
 
+class ActionDomainFilter(admin.SimpleListFilter):
+    """The action's domain (`ledger.`, `webhook.`, ...), from a fixed list: Django's own filter on
+    `action` lists the distinct values of the whole trail, a full scan on every page load (0.2 s at
+    1.7 million rows). The prefix match uses the action index (pattern ops)."""
+
+    title = "action"
+    parameter_name = "action_domain"
+    DOMAINS = ("adjustment", "audit", "auth", "deposit", "deposit_account", "dispute", "kyc", "ledger", "monnify",
+               "outbox", "reconciliation", "refund", "webhook", "withdrawal")
+
+    def lookups(self, request, model_admin):
+        return [(domain, domain) for domain in self.DOMAINS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action__startswith=f"{self.value()}.") if self.value() else queryset
+
+
 def _csv_cell(value) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     # Spreadsheet formula injection: a cell starting with one of these is shown as text.
@@ -106,8 +123,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("id", "occurred_at", "action", "actor_display", "subject_display", "references_links",
                     "request_id")
     list_display_links = ("id", "occurred_at")
-    list_filter = (OccurredRangeFilter, "actor_type", "action")
-    date_hierarchy = "occurred_at"
+    # No date_hierarchy: its links are DISTINCT date_trunc() over the whole trail on every page load
+    # (0.4 s at 1.7 million rows); the time range filter does that job on the BRIN index.
+    list_filter = (OccurredRangeFilter, "actor_type", ActionDomainFilter)
     search_fields = ("references",)  # the search itself is get_search_results
     search_help_text = ("A reference (payment, Monnify transactionReference, journal), an actor's id or name, "
                         "a subject id, a request id or an action code.")
