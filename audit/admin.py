@@ -22,6 +22,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from cozonpay.backoffice import EstimatedCountPaginator
+
 from .models import AuditEvent, AuditSeal
 from .selectors import audit_chain_verify, audit_search_q, audit_timeline
 from .services import Actor, audit_record
@@ -131,6 +133,7 @@ class AuditEventAdmin(admin.ModelAdmin):
                         "a subject id, a request id or an action code.")
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     ordering = ("-id",)
     fields = ("id", "occurred_at", "action", "actor_type", "actor_id", "actor_name", "subject_type", "subject_id",
               "references_links", "request_id", "ip", "payload_pretty")

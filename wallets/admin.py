@@ -6,7 +6,7 @@ wallets/admin_adjustments.py (maker-checker)."""
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from cozonpay.backoffice import IndexedSearchMixin, has_perm
+from cozonpay.backoffice import EstimatedCountPaginator, IndexedSearchMixin, has_perm
 from cozonpay.exceptions import DomainError
 from cozonpay.money import format_naira
 
@@ -123,6 +123,8 @@ class JournalAdmin(IndexedSearchMixin, ReadOnlyAdmin):
     list_display = ("id", "reference", "kind", "narration", "reverses", "created_at")
     # No date_hierarchy: its links are DISTINCT date_trunc() over every journal on each page load.
     list_filter = (JournalKindFilter,)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     exact_search_fields = ("reference",)
     uuid_search_fields = ("public_id",)
     readonly_fields = ("id", "public_id", "reference", "kind", "narration", "metadata", "reverses", "created_at")

@@ -3,7 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from cozonpay.backoffice import IndexedSearchMixin, has_perm
+from cozonpay.backoffice import EstimatedCountPaginator, IndexedSearchMixin, has_perm
 
 from . import services
 from .exceptions import WebhookNotReplayable
@@ -16,6 +16,8 @@ class WebhookEventAdmin(IndexedSearchMixin, admin.ModelAdmin):
                     "processed_at", "outcome")
     list_filter = ("status", "event_type", "received_at")
     exact_search_fields = ("reference", "secondary_reference", "dedupe_key")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     date_hierarchy = "received_at"
     actions = ["replay"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "body"] + ["pretty_body"]

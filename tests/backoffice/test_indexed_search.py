@@ -83,3 +83,28 @@ def test_audit_and_journal_changelists_filter_without_scanning_for_their_choices
     assert list(journal_page.context["cl"].result_list) == [journal]
     assert not [q["sql"] for q in queries.captured_queries
                 if "DISTINCT" in q["sql"] and ('"audit_auditevent"' in q["sql"] or '"wallets_journal"' in q["sql"])]
+
+
+def test_an_unfiltered_list_of_a_large_table_is_counted_from_the_planner_estimate(monkeypatch, actor):
+    # given: journals, analysed (reltuples is then their count), and a threshold every table passes
+    from django.test.utils import CaptureQueriesContext
+
+    from cozonpay.backoffice import EstimatedCountPaginator
+
+    a, b = make_wallet(balance=1_000), make_wallet()
+    for i in range(3):
+        transfer(source=a, destination=b, amount=10, reference=f"count-me-{i}", actor=actor)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE wallets_journal")
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'wallets_journal'::regclass")
+        estimate = cursor.fetchone()[0]
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 1)
+    # when / then: unfiltered, the estimate and no COUNT(*); filtered, an exact COUNT(*)
+    exact = Journal.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        counted = EstimatedCountPaginator(Journal.objects.order_by("id"), 50).count
+    assert counted == estimate == exact
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        assert EstimatedCountPaginator(Journal.objects.filter(reference="count-me-1"), 50).count == 1
+    assert [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
