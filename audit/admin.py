@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, time, timedelta
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -18,11 +17,10 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from cozonpay.backoffice import EstimatedCountPaginator
+from cozonpay.backoffice import DateRangeFilter, EstimatedCountPaginator
 
 from .models import AuditEvent, AuditSeal
 from .selectors import audit_chain_verify, audit_search_q, audit_timeline
@@ -32,62 +30,12 @@ CSV_COLUMNS = ("id", "occurred_at", "actor_type", "actor_id", "actor_name", "act
                "subject_id", "references", "request_id", "ip", "payload")
 
 
-def _parse_bound(value: str, *, end: bool) -> datetime:
-    """A date (the whole day) or a datetime; naive values are in the site's time zone (UTC)."""
-    day = parse_date(value) if len(value) == 10 else None
-    if day is not None:
-        parsed = datetime.combine(day + timedelta(days=1) if end else day, time.min)
-    else:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            raise ValueError(value)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
+class OccurredRangeFilter(DateRangeFilter):
+    """From / to on occurred_at (the BRIN index)."""
 
-
-class OccurredRangeFilter(admin.ListFilter):
-    """From / to (inclusive dates, or datetimes) on occurred_at, as two inputs in the sidebar."""
-
-    title = "time range"
-    template = "admin/audit/occurred_range_filter.html"
+    field_name = "occurred_at"
     parameter_from = "occurred_from"
     parameter_to = "occurred_to"
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        for name in (self.parameter_from, self.parameter_to):
-            if name in params:
-                self.used_parameters[name] = params.pop(name)[-1].strip()
-        self.other_params = [
-            (key, value) for key, values in request.GET.lists()
-            if key not in (self.parameter_from, self.parameter_to, "p") for value in values
-        ]
-
-    def has_output(self) -> bool:
-        return True
-
-    def expected_parameters(self):
-        return [self.parameter_from, self.parameter_to]
-
-    def choices(self, changelist):
-        yield {
-            "selected": not self.used_parameters,
-            "query_string": changelist.get_query_string(remove=self.expected_parameters()),
-            "display": "Any time",
-        }
-
-    def queryset(self, request, queryset):
-        try:
-            if self.used_parameters.get(self.parameter_from):
-                queryset = queryset.filter(
-                    occurred_at__gte=_parse_bound(self.used_parameters[self.parameter_from], end=False))
-            if self.used_parameters.get(self.parameter_to):
-                queryset = queryset.filter(
-                    occurred_at__lt=_parse_bound(self.used_parameters[self.parameter_to], end=True))
-        except ValueError as exc:
-            raise IncorrectLookupParameters(exc)
-        return queryset
 
 
 class ActionDomainFilter(admin.SimpleListFilter):

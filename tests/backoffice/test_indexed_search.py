@@ -2,6 +2,7 @@
 exact references, UUIDs only when the term is one, emails through the lower(email) index."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -108,3 +109,18 @@ def test_an_unfiltered_list_of_a_large_table_is_counted_from_the_planner_estimat
     with CaptureQueriesContext(connection) as queries:
         assert EstimatedCountPaginator(Journal.objects.filter(reference="count-me-1"), 50).count == 1
     assert [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_journals_filter_by_a_time_range(client, superuser, actor):
+    # given: a journal posted now
+    a, b = make_wallet(balance=1_000), make_wallet()
+    journal = transfer(source=a, destination=b, amount=10, reference="range-me", actor=actor)
+    today = journal.created_at.date().isoformat()
+    client.force_login(superuser)
+    # when / then: the day includes it, the day before does not, a bad date is refused without a 500
+    page = client.get("/admin/wallets/journal/", {"created_from": today, "created_to": today})
+    assert journal in list(page.context["cl"].result_list)
+    yesterday = (journal.created_at.date() - timedelta(days=1)).isoformat()
+    page = client.get("/admin/wallets/journal/", {"created_to": yesterday})
+    assert journal not in list(page.context["cl"].result_list)
+    assert client.get("/admin/wallets/journal/", {"created_from": "not-a-date"}).status_code in (200, 302)
