@@ -39,5 +39,10 @@ def handler_for(event_type: str) -> Handler | None:
     return _handlers.get(event_type)
 
 
+def handled_event_types() -> list[str]:
+    """The eventTypes some handler processes (every other type is stored and ignored)."""
+    return sorted(_handlers)
+
+
 def registered_event_types() -> list[str]:
     return sorted(_handlers)

@@ -124,3 +124,27 @@ def test_journals_filter_by_a_time_range(client, superuser, actor):
     page = client.get("/admin/wallets/journal/", {"created_to": yesterday})
     assert journal not in list(page.context["cl"].result_list)
     assert client.get("/admin/wallets/journal/", {"created_from": "not-a-date"}).status_code in (200, 302)
+
+
+def test_the_webhook_inbox_filters_by_type_and_time_without_scanning_for_choices(client, superuser):
+    # given: one handled webhook type and one nobody handles
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    now = timezone.now()
+    handled = WebhookEvent.objects.create(event_type="SUCCESSFUL_TRANSACTION", dedupe_key="k1", reference="r1",
+                                          body="{}", headers={}, received_at=now, last_delivered_at=now)
+    other = WebhookEvent.objects.create(event_type="SOMETHING_NEW", dedupe_key="k2", reference="r2",
+                                        body="{}", headers={}, received_at=now, last_delivered_at=now)
+    client.force_login(superuser)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        by_type = client.get("/admin/webhooks/webhookevent/", {"event_type": "SUCCESSFUL_TRANSACTION"})
+        others = client.get("/admin/webhooks/webhookevent/", {"event_type": "__other__"})
+        today = client.get("/admin/webhooks/webhookevent/", {"received_from": now.date().isoformat()})
+    # then
+    assert list(by_type.context["cl"].result_list) == [handled]
+    assert list(others.context["cl"].result_list) == [other]
+    assert set(today.context["cl"].result_list) == {handled, other}
+    assert not [q["sql"] for q in queries.captured_queries
+                if "DISTINCT" in q["sql"] and '"webhooks_webhookevent"' in q["sql"]]
