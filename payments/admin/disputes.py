@@ -97,7 +97,7 @@ class ResolveForm(forms.Form):
 class DisputeAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = ("short_id", "customer", "reference", "reason", "status", "outcome", "age_display", "created_at")
     list_filter = ("status", OverdueFilter, "reason", "outcome", "subject_type")
-    exact_search_fields = ("reference", "journal_reference")  # a small table: disputes are rare
+    exact_search_fields = ("reference", "journal_reference")
     uuid_search_fields = ("public_id",)
     email_search_fields = ("user__email",)
     list_select_related = ("user",)

@@ -95,7 +95,10 @@ class Dispute(models.Model):
             ("resolve_dispute", "Can resolve or reject disputes"),
             ("resolve_dispute_with_money", "Can resolve disputes with money (reversal, refund, goodwill credit)"),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="dispute_user_created_idx")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="dispute_user_created_idx"),
+                   # The admin's search (cozonpay.backoffice.IndexedSearchMixin).
+                   models.Index(fields=["reference"], name="dispute_reference_idx"),
+                   models.Index(fields=["journal_reference"], name="dispute_journal_reference_idx")]
         constraints = [
             models.UniqueConstraint(fields=["user", "reference"],
                                     condition=models.Q(status__in=["open", "investigating"]),

@@ -82,6 +82,8 @@ class Refund(models.Model):
             models.UniqueConstraint(fields=["deposit"], condition=models.Q(origin="auto"),
                                     name="refund_one_auto_per_deposit"),
         ]
+        # The admin's search by Monnify's reference of the payment (cozonpay.backoffice.IndexedSearchMixin).
+        indexes = [models.Index(fields=["transaction_reference"], name="refund_transaction_ref_idx")]
 
     def __str__(self) -> str:
         return f"refund {self.reference} ({self.state})"
