@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.db import connection
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.types.numeric import Int8
 
 _PREPARE_THRESHOLD = 2**31 - 1
@@ -43,6 +43,13 @@ def typed(params: dict | Sequence) -> dict | list:
     return [_one(value) for value in params]
 
 
+def _rows(cursor: psycopg.Cursor) -> list[tuple]:
+    """The statement's rows, [] when it returns none. (Asking `cursor.description` instead builds
+    a Column object per column on every call: measurable on the hot paths.)"""
+    result = cursor.pgresult
+    return cursor.fetchall() if result is not None and result.status == ExecStatus.TUPLES_OK else []
+
+
 def _begin_owed(conn: psycopg.Connection) -> bool:
     return not conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
 
@@ -56,7 +63,7 @@ def execute_prepared(sql: str, params: dict | Sequence) -> list[tuple]:
         return execute_pipelined([(sql, params)])[0]
     with connection.wrap_database_errors, psycopg.Cursor(conn) as cursor:
         cursor.execute(sql, typed(params), prepare=True)
-        return cursor.fetchall() if cursor.description else []
+        return _rows(cursor)
 
 
 def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) -> list[list[tuple]]:
@@ -75,7 +82,7 @@ def execute_pipelined(statements: Sequence[tuple[str, dict | Sequence | None]]) 
                         cursor.execute(sql)
                     else:
                         cursor.execute(sql, typed(params), prepare=True)
-            return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+            return [_rows(cursor) for cursor in cursors]
         finally:
             for cursor in cursors:
                 cursor.close()

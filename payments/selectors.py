@@ -1,6 +1,7 @@
-"""Reads of the payments app that call Monnify: the bank list and account name enquiry.
+"""Reads of the payments app: the bank list and account name enquiry, which call Monnify, and the
+wallets' dedicated deposit accounts.
 
-Both are idempotent reads; the client retries them. Failures become domain errors:
+The Monnify reads are idempotent; the client retries them. Failures become domain errors:
 - Monnify unreachable / 5xx / unreadable / our credentials refused -> ``ProviderUnavailable`` (503)
 - Monnify refuses the name enquiry (invalid account or bank) -> ``AccountNotFound`` (422)
 """
@@ -11,6 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from psycopg.types.numeric import Int8
+
+from cozonpay.db import Columns, execute_prepared
 
 from .clients.monnify import (
     MonnifyAuthError,
@@ -20,6 +24,7 @@ from .clients.monnify import (
     get_client,
 )
 from .exceptions import AccountNotFound, ProviderUnavailable
+from .models import DepositAccount
 
 logger = logging.getLogger("payments.selectors")
 
@@ -81,11 +86,17 @@ def bank_account_resolve(*, bank_code: str, account_number: str) -> ResolvedAcco
 # --- Reads without Monnify -----------------------------------------------------------------------
 
 
-def deposit_accounts_for_wallets(*, wallet_ids: list[int]) -> dict[int, list]:
-    """{wallet id: [DepositAccount, ...]} (oldest first), in one query for a page of wallets."""
-    from .models import DepositAccount
+_DEPOSIT_ACCOUNT = Columns(DepositAccount, "d")
+DEPOSIT_ACCOUNTS_SQL = (f"SELECT {_DEPOSIT_ACCOUNT.sql} FROM {DepositAccount._meta.db_table} d "  # noqa: S608
+                        "WHERE d.wallet_id = ANY(%s) ORDER BY d.created_at, d.id")
 
+
+def deposit_accounts_for_wallets(*, wallet_ids: list[int]) -> dict[int, list]:
+    """{wallet id: [DepositAccount, ...]} (oldest first), in one prepared query for a page of
+    wallets (every wallet read of the API renders them)."""
     result: dict[int, list] = {wallet_id: [] for wallet_id in wallet_ids}
-    for account in DepositAccount.objects.filter(wallet_id__in=wallet_ids).order_by("created_at", "id"):
-        result[account.wallet_id].append(account)
+    if wallet_ids:
+        for row in execute_prepared(DEPOSIT_ACCOUNTS_SQL, [[Int8(wallet_id) for wallet_id in wallet_ids]]):
+            account = _DEPOSIT_ACCOUNT.build(row)
+            result[account.wallet_id].append(account)
     return result

@@ -166,10 +166,15 @@ def wallet_list_for_user(*, user) -> QuerySet[LedgerAccount]:
     return LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET, owner=user).order_by("created_at", "id")
 
 
+WALLET_OWNED_SQL = (f"SELECT {_WALLET.sql} FROM {LedgerAccount._meta.db_table} w "  # noqa: S608 - model constants
+                    "WHERE w.kind = %s AND w.owner_id = %s AND w.public_id = %s")
+
+
 def wallet_get_owned(*, user, public_id) -> LedgerAccount | None:
     """The user's wallet with this public id, or None: another user's wallet is not found, the
-    same answer as an unknown id."""
-    return LedgerAccount.objects.filter(kind=AccountKind.CUSTOMER_WALLET, owner=user, public_id=public_id).first()
+    same answer as an unknown id. (Prepared: every wallet-scoped request starts here.)"""
+    rows = execute_prepared(WALLET_OWNED_SQL, [AccountKind.CUSTOMER_WALLET.value, user.pk, public_id])
+    return _WALLET.build(rows[0]) if rows else None
 
 
 def _transfers() -> QuerySet[Transfer]:

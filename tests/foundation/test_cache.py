@@ -20,27 +20,51 @@ def test_one_redis_client_per_pool_serves_every_call():
     assert cache.get("k") is None
 
 
-def test_counter_through_the_default_cache_proxy_is_one_multi(settings, monkeypatch):
-    # given: the default cache on Redis, reached through django.core.cache.cache (as DRF's throttles do)
-    import redis.client
-    from django.core.cache import cache, caches
-
-    from cozonpay.cache import counter_increment
+@pytest.fixture
+def redis_default_cache(settings):
+    from django.core.cache import caches
 
     settings.CACHES = {"default": {"BACKEND": "cozonpay.cache.SharedClientRedisCache",
                                    "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "test-counter-proxy"}}
-    assert isinstance(caches["default"], SharedClientRedisCache)
+    backend = caches["default"]
+    assert isinstance(backend, SharedClientRedisCache)
+    backend.delete_many(["proxied", "previous", "concurrent"])
+    yield backend
+    backend.delete_many(["proxied", "previous", "concurrent"])
+
+
+def test_counter_through_the_default_cache_proxy_is_one_command(redis_default_cache, monkeypatch):
+    # given: the default cache on Redis, reached through django.core.cache.cache (as DRF's throttles do)
+    import redis.client
+    from django.core.cache import cache
+
+    from cozonpay.cache import counter_increment
+
     sent = []
-    real_execute = redis.client.Pipeline.execute
-    monkeypatch.setattr(redis.client.Pipeline, "execute",
-                        lambda self, *a, **k: sent.append(len(self.command_stack)) or real_execute(self, *a, **k))
-    monkeypatch.setattr(type(caches["default"]), "incr", lambda *a, **k: pytest.fail("the non-atomic path ran"))
-    # when
+    real_execute = redis.client.Redis.execute_command
+    monkeypatch.setattr(redis.client.Redis, "execute_command",
+                        lambda self, *args, **kw: sent.append(args[0]) or real_execute(self, *args, **kw))
+    monkeypatch.setattr(type(redis_default_cache), "incr", lambda *a, **k: pytest.fail("the non-atomic path ran"))
+    # when: two increments, then the previous window holds 7
     first = counter_increment(cache, "proxied", 60, also_read="previous")
     second = counter_increment(cache, "proxied", 60, also_read="previous")
-    # then: each call was one MULTI of SET NX EX, INCR and GET, and the counter lives 60 s
-    assert (first, second) == ((1, 0), (2, 0))
-    assert sent == [3, 3]
-    client = caches["default"]._cache.get_client("x")
-    assert 0 < client.ttl(caches["default"].make_and_validate_key("proxied")) <= 60
-    cache.delete("proxied")
+    redis_default_cache.set("previous", 7)
+    third = counter_increment(cache, "proxied", 60, also_read="previous")
+    # then: each call was one round trip (the script, loaded once), and the counter lives 60 s
+    assert (first, second, third) == ((1, 0), (2, 0), (3, 7))
+    scripted = [command for command in sent if command != "SET"]  # SET: the test's own write
+    assert scripted.count("EVALSHA") - scripted.count("SCRIPT LOAD") == 3  # a miss costs a load and a retry, once
+    assert set(scripted) <= {"EVALSHA", "SCRIPT LOAD"} and scripted.count("SCRIPT LOAD") <= 1
+    client = redis_default_cache._cache.get_client("x")
+    assert 0 < client.ttl(redis_default_cache.make_and_validate_key("proxied")) <= 60
+    # and the counter is the integer Django's cache reads back
+    assert redis_default_cache.get("proxied") == 3
+
+
+def test_counter_on_redis_gives_each_concurrent_caller_its_own_value(redis_default_cache):
+    from cozonpay.cache import counter_increment
+    from tests.threads import together
+
+    values = together(40, lambda i: counter_increment(redis_default_cache, "concurrent", 60)[0])
+    assert sorted(values) == list(range(1, 41))
+    assert redis_default_cache.get("concurrent") == 40

@@ -45,6 +45,37 @@ def test_wallet_detail(alice):
     assert response.json()["deposit_accounts"] == []
 
 
+def test_wallet_detail_lists_its_own_deposit_accounts_oldest_first(alice, bob):
+    # given: two accounts for Alice's wallet (the newer one created first in id order), one for Bob's
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for wallet, number, bank, age in ((alice.wallet, "7001234567", "Wema Bank", 0),
+                                      (alice.wallet, "5001234567", "Sterling Bank", 60),
+                                      (bob.wallet, "7009999999", "Wema Bank", 120)):
+        DepositAccount.objects.create(wallet=wallet, account_reference=str(wallet.public_id), bank_code=bank[:3],
+                                      bank_name=bank, account_number=number, account_name=f"CozonPay/{number}",
+                                      created_at=now - dt.timedelta(seconds=age))
+    # when
+    response = client_for(alice).get(f"/api/v1/wallets/{alice.wallet.public_id}")
+    # then: the whole answer, Bob's account absent
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "id": str(alice.wallet.public_id), "currency": "NGN", "balance": 1_000_000, "held": 0,
+        "available": 1_000_000, "status": "active", "created_at": body["created_at"],
+        "deposit_accounts": [
+            {"bank_name": "Sterling Bank", "bank_code": "Ste", "account_number": "5001234567",
+             "account_name": "CozonPay/5001234567"},
+            {"bank_name": "Wema Bank", "bank_code": "Wem", "account_number": "7001234567",
+             "account_name": "CozonPay/7001234567"},
+        ],
+    }
+    assert body["created_at"] == alice.wallet.created_at.isoformat().replace("+00:00", "Z")
+
+
 def test_wallet_endpoints_need_a_token(api_client, alice):
     for path in ("/api/v1/wallets", f"/api/v1/wallets/{alice.wallet.public_id}",
                  f"/api/v1/wallets/{alice.wallet.public_id}/statement"):
