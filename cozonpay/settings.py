@@ -77,7 +77,7 @@ TEMPLATES = [
 
 # --- Database: PostgreSQL only (psycopg 3). Services own their transactions. ---------------
 DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+DATABASES["default"]["ENGINE"] = "cozonpay.postgresql"  # Django's, with a health check that needs no round trip
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -20,6 +20,7 @@ from cozonpay.exceptions import NotFound, ValidationFailed
 from cozonpay.fields import KoboAmountField, MomentField, StrictCharField, StrictUUIDField
 from cozonpay.idempotency.views import IDEMPOTENCY_KEY_PARAMETER, IdempotentCreateMixin
 from cozonpay.pagination import CURSOR_PARAMETERS, keyset_page, page_size_of, paginate, paginated_serializer
+from cozonpay.rendering import Renderer
 from cozonpay.schema import ERROR_RESPONSES
 from cozonpay.throttling import MoneyThrottle
 from cozonpay.users.apis import PinField
@@ -55,14 +56,14 @@ def render_wallets(wallets: list) -> list[dict]:
     accounts = deposit_accounts_for_wallets(wallet_ids=[w.id for w in wallets])
     for wallet in wallets:
         wallet.deposit_accounts_list = accounts.get(wallet.id, [])
-    return [
-        WalletSerializer({
-            "public_id": w.public_id, "currency": w.currency, "balance": w.balance, "held": w.held,
-            "available": w.available, "status": w.status, "deposit_accounts": w.deposit_accounts_list,
-            "created_at": w.created_at,
-        }).data
-        for w in wallets
-    ]
+    return _render_wallet.many({
+        "public_id": w.public_id, "currency": w.currency, "balance": w.balance, "held": w.held,
+        "available": w.available, "status": w.status, "deposit_accounts": w.deposit_accounts_list,
+        "created_at": w.created_at,
+    } for w in wallets)
+
+
+_render_wallet = Renderer(WalletSerializer)
 
 
 WALLET_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The wallet's id")
@@ -147,12 +148,15 @@ class WalletStatementApi(APIView):
             if transfer is not None:
                 other = transfer.recipient if transfer.sender_id == request.user.pk else transfer.sender
                 counterparty = other.full_name
-            results.append(self.OutputSerializer({
+            results.append(_render_entry({
                 "id": _statement_id(entry.posting_id), "created_at": entry.created_at, "type": entry.kind,
                 "reference": entry.reference, "amount": entry.amount, "currency": entry.currency,
                 "balance_after": entry.balance_after, "narration": entry.narration, "counterparty": counterparty,
-            }).data)
+            }))
         return Response(keyset_page(request=request, results=results, next_cursor=page.next_cursor))
+
+
+_render_entry = Renderer(WalletStatementApi.OutputSerializer)
 
 
 # --- Transfers ---------------------------------------------------------------------------------
@@ -180,7 +184,7 @@ class TransferSerializer(serializers.Serializer):
 
 def render_transfer(transfer: Transfer, *, viewer_id) -> dict:
     outgoing = transfer.sender_id == viewer_id
-    return TransferSerializer({
+    return _render_transfer({
         "id": transfer.public_id, "reference": transfer.journal.reference, "status": "completed",
         "direction": "out" if outgoing else "in",
         "source_wallet": transfer.source.public_id if outgoing else None,
@@ -188,7 +192,10 @@ def render_transfer(transfer: Transfer, *, viewer_id) -> dict:
         "sender": {"name": transfer.sender.full_name}, "recipient": {"name": transfer.recipient.full_name},
         "amount": transfer.amount, "fee": transfer.fee if outgoing else 0, "currency": transfer.currency,
         "narration": transfer.narration, "created_at": transfer.created_at,
-    }).data
+    })
+
+
+_render_transfer = Renderer(TransferSerializer)
 
 
 class TransferListCreateApi(IdempotentCreateMixin, APIView):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from cozonpay.exceptions import ValidationFailed
 from cozonpay.fields import MomentField
 from cozonpay.pagination import CURSOR_PARAMETERS, keyset_page, page_size_of, paginated_serializer
+from cozonpay.rendering import Renderer
 from cozonpay.schema import ERROR_RESPONSES
 
 from .. import feed
@@ -59,5 +60,8 @@ class TransactionListApi(APIView):
                                          cursor=values.get("cursor"), limit=page_size_of(request))
         except ValueError:
             raise ValidationFailed(fields={"cursor": ["This cursor is not valid."]})
-        results = [self.OutputSerializer(item).data for item in page.items]
+        results = _render_item.many(page.items)
         return Response(keyset_page(request=request, results=results, next_cursor=page.next_cursor))
+
+
+_render_item = Renderer(TransactionListApi.OutputSerializer)

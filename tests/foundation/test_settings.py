@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_test_settings():
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ENGINE"] == "cozonpay.postgresql"
     assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is False
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
     assert settings.CELERY_TASK_ACKS_LATE is True
