@@ -161,8 +161,11 @@ def main() -> None:
                 who = customers[rng.randrange(len(customers))]
                 return "GET", f"/api/v1/wallets/{who['wallet']}", {"Authorization": f"Bearer {who['token']}"}, b""
 
-            # Warm up each worker (imports, prepared statements, connections) before measuring.
-            run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=2, make_request=wallet_request)
+            # Warm up each worker on both kinds of request before measuring: the first transfer in a
+            # process imports the task modules, opens the broker connection and prepares its
+            # statements (about a second of CPU per worker, otherwise counted in the measured run).
+            run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=3, make_request=transfer_request)
+            run_load("127.0.0.1", port, concurrency=args.concurrency, seconds=1, make_request=wallet_request)
             web = procs.procs[0].pid  # the gunicorn process group's leader
             before = cpu_now(web)
             with client_priority():
