@@ -26,6 +26,9 @@ _PREPARE_THRESHOLD = 2**31 - 1
 
 
 def psycopg_connection() -> psycopg.Connection:
+    # As Django's own cursors do: the once-per-request health check first, so that a persistent
+    # connection the server has closed is replaced before a prepared statement is sent on it.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     conn = connection.connection
     if conn.prepare_threshold is None:

@@ -3,12 +3,14 @@ the Transfer, the outbox event with its handler runs and the COMMIT travel in on
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from payments.events import services as events
 from payments.models import HandlerRun, Notification, OutboxEvent
 from tests.payments.conftest import wait_until
-from wallets.models import SystemCode, Transfer
+from wallets.models import LedgerAccount, SystemCode, Transfer
 from wallets.services import system_account
 
 from .conftest import client_for, money_snapshot, send, transfer_body
@@ -78,3 +80,38 @@ def test_a_real_worker_notifies_both_sides_once_through_the_coalesced_doorbell(w
     assert list(HandlerRun.objects.values_list("status", "attempts")) == [("succeeded", 1)] * 3
     assert Notification.objects.filter(user=alice, kind="transfer.sent").count() == 3
     assert Notification.objects.filter(user=bob, kind="transfer.received").count() == 3
+
+
+def test_a_connection_the_server_closed_is_replaced_before_the_first_prepared_statement(alice, bob, rings):
+    # given: a persistent connection (CONN_MAX_AGE) that served a request, then the server ends its backend
+    from django.db import close_old_connections, connection, connections
+
+    assert connection.settings_dict["CONN_MAX_AGE"] > 0 and connection.settings_dict["CONN_HEALTH_CHECKS"]
+    client = client_for(alice)
+    assert client.get(f"/api/v1/wallets/{alice.wallet.public_id}").status_code == 200
+    assert connection.connection is not None  # kept for the next request
+    pid = connection.connection.info.backend_pid
+    balances = dict(LedgerAccount.objects.filter(pk__in=[alice.wallet.pk, bob.wallet.pk]).values_list("pk", "balance"))
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            assert cursor.fetchone()[0] is True
+    finally:
+        other.close()
+    deadline = time.monotonic() + 10  # the FATAL message and the close arrive asynchronously
+    while connection.is_usable() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not connection.is_usable()
+    # when: the next request, whose first statements are prepared ones (the idempotency claim, the
+    # wallet), starts as under a real server: request_started runs close_old_connections (the test
+    # client disconnects that handler, so the test calls it)
+    close_old_connections()
+    response = send(client, transfer_body(alice, bob, amount=10_000))
+    # then: it ran on a new connection and moved the money once
+    assert response.status_code == 201, response.content
+    assert connection.connection.info.backend_pid != pid
+    after = dict(LedgerAccount.objects.filter(pk__in=[alice.wallet.pk, bob.wallet.pk]).values_list("pk", "balance"))
+    fee = Transfer.objects.get().fee
+    assert after == {alice.wallet.pk: balances[alice.wallet.pk] - 10_000 - fee,
+                     bob.wallet.pk: balances[bob.wallet.pk] + 10_000}
