@@ -1,16 +1,42 @@
-"""The Redis cache backend, with one `redis.Redis` per connection pool.
+"""The Redis cache backend: one `redis.Redis` per connection pool, and a cache that degrades
+instead of failing the request while Redis is unreachable.
 
 Django's RedisCacheClient builds a new `redis.Redis` for every cache call, and each one builds
 redis-py's response-callback table (~200 entries): about 0.15 ms of CPU per call, five calls per
 money-moving API request (throttles, lockout counters). A `redis.Redis` only borrows connections
 from its pool and is safe to share between threads, so one per pool serves every call.
+
+Redis holds nothing CozonPay cannot lose (DESIGN.md: "Redis is a doorbell, PostgreSQL is the
+truth"): rate counters, dedupe markers, the bank list. So an unreachable Redis must not turn every
+request into a 500. While it is unreachable, reads miss, writes are dropped and `add` answers True:
+a once-per-window guard (an alert's dedupe, a rejection record, a verify nudge) acts at least once
+rather than never. Nothing here uses the cache as a lock, and nothing may. After a failure, the
+process leaves Redis alone for RETRY_AFTER_SECONDS, so a Redis that does not answer costs one
+connect timeout per window, not one per request, and the outage is logged once per window.
+Throttles count through `counter_increment`, which raises `CacheUnavailable` instead: each
+throttle decides whether to let the request through (cozonpay.throttling).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache_proxy
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("cozonpay.cache")
+
+RETRY_AFTER_SECONDS = 5.0
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class CacheUnavailable(Exception):
+    """Redis did not answer (now, or within the last RETRY_AFTER_SECONDS)."""
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -30,6 +56,49 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+        self._down_until = 0.0
+
+    def reachable(self) -> bool:
+        """False for RETRY_AFTER_SECONDS after a call found Redis unreachable."""
+        return time.monotonic() >= self._down_until
+
+    def unreachable(self, error: Exception, operation: str) -> None:
+        if self.reachable():
+            logger.error("Redis unreachable: the cache degrades (reads miss, writes are dropped) for %ss",
+                         RETRY_AFTER_SECONDS, extra={"operation": operation, "error": repr(error)})
+        self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+
+    def get(self, key, default=None, version=None):
+        if self.reachable():
+            try:
+                return super().get(key, default, version)
+            except UNREACHABLE as error:
+                self.unreachable(error, "get")
+        return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if self.reachable():
+            try:
+                return super().set(key, value, timeout, version)
+            except UNREACHABLE as error:
+                self.unreachable(error, "set")
+        return None
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if self.reachable():
+            try:
+                return super().add(key, value, timeout, version)
+            except UNREACHABLE as error:
+                self.unreachable(error, "add")
+        return True  # at least once rather than never: see the module docstring
+
+    def delete(self, key, version=None):
+        if self.reachable():
+            try:
+                return super().delete(key, version)
+            except UNREACHABLE as error:
+                self.unreachable(error, "delete")
+        return False
 
 
 # One command instead of a MULTI of three: redis-py's transaction pipeline costs several times the
@@ -60,14 +129,21 @@ def counter_increment(cache, key: str, timeout: int, *, also_read: str | None = 
     local memory), `add` then `incr`, each under the backend's lock.
 
     `cache` may be `django.core.cache.cache` (what DRF's throttles hold): that is a proxy to this
-    thread's default backend, not the backend, so it is resolved first."""
+    thread's default backend, not the backend, so it is resolved first. Raises CacheUnavailable
+    when Redis does not answer: a counter cannot be guessed, the caller decides."""
     if cache is default_cache_proxy:
         cache = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(cache, SharedClientRedisCache):
+        if not cache.reachable():
+            raise CacheUnavailable()
         redis_key = cache.make_and_validate_key(key)
         client = cache._cache.get_client(redis_key, write=True)
         keys = [redis_key] if also_read is None else [redis_key, cache.make_and_validate_key(also_read)]
-        count, other = _counter_script(client)(keys=keys, args=[timeout])
+        try:
+            count, other = _counter_script(client)(keys=keys, args=[timeout])
+        except UNREACHABLE as error:
+            cache.unreachable(error, "counter")
+            raise CacheUnavailable() from error
         return int(count), int(other)
     cache.add(key, 0, timeout)
     return cache.incr(key), int(cache.get(also_read) or 0) if also_read is not None else 0

@@ -4,11 +4,17 @@ variables).
 
 Every throttle here counts atomically (`AtomicRateThrottle`): DRF's own throttles read a list of
 timestamps, append to it and write it back, so N concurrent requests all read the same list and
-all pass. Fifty parallel password guesses against a 10/min limit would all have been tried."""
+all pass. Fifty parallel password guesses against a 10/min limit would all have been tried.
+
+The counters live in Redis. When Redis does not answer, a throttle cannot count: the request rate
+limits let the request through (the API stays up; the outage is logged, and the database still
+enforces PIN lockout, limits and idempotency), while the per-account login limit, the one defence
+against guessing a known customer's password, refuses it as `throttled` with a Retry-After of
+cozonpay.cache.RETRY_AFTER_SECONDS. Customers with a token keep working; a new login waits."""
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from .cache import counter_increment
+from .cache import RETRY_AFTER_SECONDS, CacheUnavailable, counter_increment
 from .context import current_client_ip
 
 
@@ -20,6 +26,8 @@ class AtomicRateThrottle(SimpleRateThrottle):
     the next cannot pass twice the rate. Refused requests count too, so hammering keeps a client
     out. Concurrent requests cannot slip through together: each gets its own count."""
 
+    fail_closed = False  # when the counters are unreachable: True refuses the request, False lets it through
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
@@ -28,14 +36,18 @@ class AtomicRateThrottle(SimpleRateThrottle):
             return True
         self.now = self.timer()
         window = int(self.now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        current, previous = counter_increment(self.cache, f"{self.key}:{window}", 2 * self.duration + 1,
-                                              also_read=f"{self.key}:{window - 1}")
+        self.retry_after = (window + 1) * self.duration - self.now
+        try:
+            current, previous = counter_increment(self.cache, f"{self.key}:{window}", 2 * self.duration + 1,
+                                                  also_read=f"{self.key}:{window - 1}")
+        except CacheUnavailable:
+            self.retry_after = RETRY_AFTER_SECONDS
+            return not self.fail_closed
         previous_weight = 1 - (self.now - window * self.duration) / self.duration
         return current + previous * previous_weight <= self.num_requests
 
     def wait(self):
-        return max(self.window_ends - self.now, 0.0)
+        return max(self.retry_after, 0.0)
 
     def get_ident(self, request):
         # The client's address as the rest of the app sees it (TRUSTED_PROXY aware).
@@ -58,9 +70,11 @@ class LoginIpThrottle(AtomicRateThrottle):
 
 
 class LoginAccountThrottle(AtomicRateThrottle):
-    """Per target account, so a botnet rotating IPs still cannot hammer one customer's password."""
+    """Per target account, so a botnet rotating IPs still cannot hammer one customer's password.
+    Refuses while the counters are unreachable (module docstring)."""
 
     scope = "login_account"
+    fail_closed = True
 
     def get_cache_key(self, request, view):
         import hashlib
