@@ -124,7 +124,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cozonpay.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "cozonpay.schema.AutoSchema",
     "EXCEPTION_HANDLER": "cozonpay.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "cozonpay.pagination.CursorPagination",

@@ -3,7 +3,6 @@ processing is asynchronous (webhooks.services.webhook_process)."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cozonpay.context import current_client_ip
 from cozonpay.exceptions import error_response
+from cozonpay.parsers import json_loads
 
 from . import services
 from .signatures import monnify_signature_valid
@@ -47,7 +47,7 @@ def monnify_webhook(request):
         services.webhook_record_rejection(reason=reason, source_ip=source_ip, raw=raw, headers=_headers(request))
         return error_response(401, "invalid_signature", "The webhook signature is missing or invalid.")
     try:
-        payload = json.loads(raw)
+        payload = json_loads(raw)
         if not isinstance(payload, dict):
             raise ValueError("not an object")
     except ValueError:

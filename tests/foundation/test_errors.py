@@ -29,6 +29,16 @@ def test_malformed_json_is_validation_error(api_client):
     assert _envelope(response)["code"] == "validation_error"
 
 
+@pytest.mark.parametrize("body", [b"[" * 20_000 + b"]" * 20_000, b'{"a":' * 5_000 + b"1" + b"}" * 5_000],
+                         ids=["arrays", "objects"])
+def test_json_nested_too_deeply_is_validation_error(api_client, body):
+    # Python's parser raises RecursionError, not ValueError, past its nesting limit (was a 500)
+    response = api_client.generic("POST", "/api/v1/test/echo", body, content_type="application/json")
+    assert response.status_code == 400
+    error = _envelope(response)
+    assert (error["code"], error["message"]) == ("validation_error", "The body is not valid JSON.")
+
+
 def test_unknown_api_path_is_404_envelope(api_client):
     response = api_client.get("/api/v1/no/such/thing")
     assert response.status_code == 404

@@ -115,6 +115,13 @@ def test_signed_non_json_is_400(secret):
     assert WebhookEvent.objects.count() == 0
 
 
+def test_signed_json_nested_too_deeply_is_400(secret):
+    response = post_webhook(Client(), b"[" * 20_000 + b"]" * 20_000, secret=secret)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert WebhookEvent.objects.count() == 0
+
+
 def test_database_down_answers_5xx_so_monnify_retries(secret):
     body = compact(sample("SUCCESSFUL_TRANSACTION"))
     with mock.patch("webhooks.services.webhook_receive", side_effect=DatabaseError("connection refused")):

@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cozonpay.parsers import json_loads
+
 LAGOS = timezone(timedelta(hours=1), "WAT")
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
@@ -179,8 +181,9 @@ def dumps_compact(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse Monnify JSON with every non-integer number as a Decimal (no floats, ever)."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse Monnify JSON with every non-integer number as a Decimal (no floats, ever). Anything
+    unreadable, a body nested too deeply included, is a ValueError."""
+    return json_loads(text, parse_float=Decimal)
 
 
 def first_present(data: dict, keys: Iterable[str], default: Any = None) -> Any:

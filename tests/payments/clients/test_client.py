@@ -402,6 +402,14 @@ def test_an_unreadable_read_is_an_invalid_response(mocked, client):
         client.transaction_status("x")
 
 
+def test_a_read_nested_too_deeply_is_an_invalid_response(mocked, client):
+    add_login(mocked)
+    mocked.add(responses.GET, f"{BASE}/api/v2/transactions/x", body="[" * 20_000 + "]" * 20_000,
+               content_type="application/json")
+    with pytest.raises(MonnifyInvalidResponse):
+        client.transaction_status("x")
+
+
 def test_redirects_are_not_followed(mocked, client):
     add_login(mocked)
     mocked.add(responses.GET, f"{BASE}/api/v1/banks", status=302, headers={"Location": "http://evil.test/steal"})

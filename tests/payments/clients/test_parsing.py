@@ -98,3 +98,8 @@ def test_webhook_and_status_shapes_normalise_to_one_type():
     assert a.paid_on.replace(microsecond=0) == b.paid_on
     assert a.payment_sources[0].amount_paid_kobo == b.payment_sources[0].amount_paid_kobo == 2500000
     assert a.is_paid and b.is_paid
+
+
+def test_loads_refuses_a_body_nested_too_deeply_as_unreadable():
+    with pytest.raises(ValueError):
+        loads("[" * 20_000 + "]" * 20_000)
