@@ -2,19 +2,20 @@
 instead of failing the request while Redis is unreachable.
 
 Django's RedisCacheClient builds a new `redis.Redis` for every cache call, and each one builds
-redis-py's response-callback table (~200 entries): about 0.15 ms of CPU per call, five calls per
-money-moving API request (throttles, lockout counters). A `redis.Redis` only borrows connections
-from its pool and is safe to share between threads, so one per pool serves every call.
+redis-py's response-callback table (~200 entries): about 0.15 ms of CPU per call, on every API
+request (the throttles). A `redis.Redis` only borrows connections from its pool and is safe to
+share between threads, so one per pool serves every call.
 
 Redis holds nothing CozonPay cannot lose (DESIGN.md: "Redis is a doorbell, PostgreSQL is the
 truth"): rate counters, dedupe markers, the bank list. So an unreachable Redis must not turn every
-request into a 500. While it is unreachable, reads miss, writes are dropped and `add` answers True:
-a once-per-window guard (an alert's dedupe, a rejection record, a verify nudge) acts at least once
-rather than never. Nothing here uses the cache as a lock, and nothing may. After a failure, the
-process leaves Redis alone for RETRY_AFTER_SECONDS, so a Redis that does not answer costs one
-connect timeout per window, not one per request, and the outage is logged once per window.
-Throttles count through `counter_increment`, which raises `CacheUnavailable` instead: each
-throttle decides whether to let the request through (cozonpay.throttling).
+request into a 500. While it is unreachable, `get` misses, `set` and `delete` are dropped, and
+`add` answers True (the operations CozonPay uses; the others still raise): a once-per-window guard
+(an alert's dedupe, a rejection record, a verify nudge) acts at least once rather than never.
+Nothing here uses the cache as a lock, and nothing may. After a failure, the process leaves Redis
+alone for RETRY_AFTER_SECONDS, so a Redis that does not answer costs one connect timeout per
+window, not one per request, and the outage is logged once per window. Throttles count through
+`counter_increment`, which raises `CacheUnavailable` instead: each throttle decides whether to let
+the request through (cozonpay.throttling).
 """
 
 from __future__ import annotations
