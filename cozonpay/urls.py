@@ -19,7 +19,9 @@ urlpatterns = [
     path("payments/return", payment_views.checkout_return, name="payments-return"),
     path("payments/return/status", payment_views.checkout_return_status, name="payments-return-status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # GET only: DRF would answer OPTIONS through the page's HTML renderer, which has no template for it (a 500).
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+         name="swagger-ui"),
     path("admin/", admin.site.urls),
 ]
 

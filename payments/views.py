@@ -29,7 +29,9 @@ _MESSAGES = {
 
 
 def _state(reference: str) -> dict:
-    deposit = Deposit.objects.filter(payment_reference=reference).first() if reference else None
+    # A NUL cannot be in any stored reference, and PostgreSQL refuses it in a query (a 500).
+    known = reference and "\x00" not in reference
+    deposit = Deposit.objects.filter(payment_reference=reference).first() if known else None
     if deposit is None:
         return {"found": False, "final": True, "message": "We could not find this payment."}
     final = deposit.state in DEPOSIT_FINAL_STATES or deposit.state in (DepositState.CREDITED,

@@ -18,6 +18,12 @@ def test_swagger_ui_served(api_client):
     assert b"swagger" in response.content.lower()
 
 
+@pytest.mark.parametrize("method", ["options", "post", "put", "delete"])
+def test_swagger_ui_answers_other_methods_405(api_client, method):
+    response = getattr(api_client, method)("/api/docs/")
+    assert response.status_code == 405
+
+
 def test_admin_login_page(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200

@@ -111,3 +111,12 @@ def test_return_page_processing_then_final(flow, customer, client):
     assert b"Your wallet has been funded." in page.content
     unknown = client.get("/payments/return/status?paymentReference=nope").json()
     assert unknown == {"found": False, "final": True, "message": "We could not find this payment."}
+
+
+@pytest.mark.parametrize("reference", ["%00", "abc%00def"])
+def test_return_page_with_a_nul_in_the_reference_is_not_found(client, reference):
+    status = client.get(f"/payments/return/status?paymentReference={reference}")
+    assert status.status_code == 200
+    assert status.json() == {"found": False, "final": True, "message": "We could not find this payment."}
+    page = client.get(f"/payments/return?paymentReference={reference}")
+    assert page.status_code == 200 and b"We could not find this payment." in page.content
