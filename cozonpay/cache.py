@@ -69,37 +69,27 @@ class SharedClientRedisCache(RedisCache):
                          RETRY_AFTER_SECONDS, extra={"operation": operation, "error": repr(error)})
         self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
 
-    def get(self, key, default=None, version=None):
+    def _unless_unreachable(self, operation: str, call, fallback):
+        """`call()`, or `fallback` while Redis is unreachable (see the module docstring)."""
         if self.reachable():
             try:
-                return super().get(key, default, version)
+                return call()
             except UNREACHABLE as error:
-                self.unreachable(error, "get")
-        return default
+                self.unreachable(error, operation)
+        return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._unless_unreachable("get", lambda: RedisCache.get(self, key, default, version), default)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        if self.reachable():
-            try:
-                return super().set(key, value, timeout, version)
-            except UNREACHABLE as error:
-                self.unreachable(error, "set")
-        return None
+        return self._unless_unreachable("set", lambda: RedisCache.set(self, key, value, timeout, version), None)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        if self.reachable():
-            try:
-                return super().add(key, value, timeout, version)
-            except UNREACHABLE as error:
-                self.unreachable(error, "add")
-        return True  # at least once rather than never: see the module docstring
+        # True: at least once rather than never
+        return self._unless_unreachable("add", lambda: RedisCache.add(self, key, value, timeout, version), True)
 
     def delete(self, key, version=None):
-        if self.reachable():
-            try:
-                return super().delete(key, version)
-            except UNREACHABLE as error:
-                self.unreachable(error, "delete")
-        return False
+        return self._unless_unreachable("delete", lambda: RedisCache.delete(self, key, version), False)
 
 
 # One command instead of a MULTI of three: redis-py's transaction pipeline costs several times the
