@@ -54,11 +54,9 @@ class WalletSerializer(serializers.Serializer):
 
 def render_wallets(wallets: list) -> list[dict]:
     accounts = deposit_accounts_for_wallets(wallet_ids=[w.id for w in wallets])
-    for wallet in wallets:
-        wallet.deposit_accounts_list = accounts.get(wallet.id, [])
     return _render_wallet.many({
         "public_id": w.public_id, "currency": w.currency, "balance": w.balance, "held": w.held,
-        "available": w.available, "status": w.status, "deposit_accounts": w.deposit_accounts_list,
+        "available": w.available, "status": w.status, "deposit_accounts": accounts[w.id],
         "created_at": w.created_at,
     } for w in wallets)
 
